@@ -1,0 +1,1 @@
+"""PostgreSQL (and, embedded, SQLite) adapter: tables, migrations, engine and unit of work."""

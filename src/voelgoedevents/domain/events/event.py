@@ -1,0 +1,137 @@
+"""The event lifecycle and the on-sale rule.
+
+On sale = (``published`` or ``live``, or ``postponed`` with ``rescheduled_at`` set) and ``now`` is
+inside the sale window. Time is always an argument, never read here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    NonNegativeInt,
+    StringConstraints,
+)
+
+from voelgoedevents.domain.errors import InvalidInput, InvalidTransition
+
+
+class EventStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    LIVE = "live"
+    ENDED = "ended"
+    CANCELLED = "cancelled"
+    POSTPONED = "postponed"
+    ARCHIVED = "archived"
+
+
+_TRANSITIONS: dict[EventStatus, frozenset[EventStatus]] = {
+    EventStatus.DRAFT: frozenset({EventStatus.PUBLISHED, EventStatus.CANCELLED}),
+    EventStatus.PUBLISHED: frozenset(
+        {EventStatus.LIVE, EventStatus.POSTPONED, EventStatus.CANCELLED, EventStatus.ENDED}
+    ),
+    EventStatus.LIVE: frozenset({EventStatus.ENDED, EventStatus.POSTPONED, EventStatus.CANCELLED}),
+    EventStatus.POSTPONED: frozenset(
+        {EventStatus.PUBLISHED, EventStatus.LIVE, EventStatus.CANCELLED}
+    ),
+    EventStatus.ENDED: frozenset({EventStatus.ARCHIVED}),
+    EventStatus.CANCELLED: frozenset({EventStatus.ARCHIVED}),
+    EventStatus.ARCHIVED: frozenset(),
+}
+
+SELLING_STATUSES = frozenset({EventStatus.PUBLISHED, EventStatus.LIVE})
+
+
+def transition_event(current: EventStatus, target: EventStatus) -> EventStatus:
+    if target not in _TRANSITIONS[current]:
+        raise InvalidTransition(
+            f"a {current.value} event cannot become {target.value}",
+            current=current.value,
+            target=target.value,
+        )
+    return target
+
+
+@dataclass(frozen=True)
+class EventSchedule:
+    start_at: datetime
+    end_at: datetime
+    sale_start_at: datetime | None = None
+    sale_end_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("start_at", "end_at", "sale_start_at", "sale_end_at"):
+            value = getattr(self, name)
+            if value is not None and value.tzinfo is None:
+                raise InvalidInput(f"{name} must carry a time zone", field=name)
+        if not self.start_at < self.end_at:
+            raise InvalidInput("start_at must be before end_at", field="end_at")
+        if self.sale_start_at and self.sale_end_at and not self.sale_start_at < self.sale_end_at:
+            raise InvalidInput("sale_start_at must be before sale_end_at", field="sale_end_at")
+        if self.sale_end_at and self.sale_end_at > self.end_at:
+            raise InvalidInput("sales cannot end after the event ends", field="sale_end_at")
+
+    @property
+    def effective_sale_end(self) -> datetime:
+        """Without an explicit end, sales close when the event ends."""
+        return self.sale_end_at or self.end_at
+
+
+@dataclass(frozen=True)
+class EventSaleState:
+    """What the on-sale rule needs to know about an event."""
+
+    status: EventStatus
+    schedule: EventSchedule
+    rescheduled_at: datetime | None = None
+
+    def why_not_on_sale(self, now: datetime) -> str | None:
+        """``None`` if the event is on sale at ``now``; otherwise the reason, for the caller."""
+        if self.status is EventStatus.POSTPONED and self.rescheduled_at is None:
+            return "the event is postponed and has no new date yet"
+        if self.status not in SELLING_STATUSES and self.status is not EventStatus.POSTPONED:
+            return f"the event is {self.status.value}"
+        start = self.schedule.sale_start_at
+        if start is not None and now < start:
+            return f"sales open at {start.isoformat()}"
+        if now >= self.schedule.effective_sale_end:
+            return "sales have closed"
+        return None
+
+    def is_on_sale(self, now: datetime) -> bool:
+        return self.why_not_on_sale(now) is None
+
+
+class EventSpec(BaseModel):
+    """A new event. Seated events name an active layout of the venue; general-admission-only
+    events have no layout and state their capacity."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    venue_id: UUID
+    layout_id: UUID | None = None
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    description: Annotated[str, StringConstraints(max_length=5_000)] = ""
+    start_at: AwareDatetime
+    end_at: AwareDatetime
+    sale_start_at: AwareDatetime | None = None
+    sale_end_at: AwareDatetime | None = None
+    capacity: NonNegativeInt | None = Field(
+        default=None, description="General admission only; a seated event takes its layout's."
+    )
+    settings: dict[str, JsonValue] = Field(default_factory=dict)
+
+    @property
+    def schedule(self) -> EventSchedule:
+        """Raises InvalidInput when the dates are out of order."""
+        return EventSchedule(self.start_at, self.end_at, self.sale_start_at, self.sale_end_at)

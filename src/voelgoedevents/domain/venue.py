@@ -1,0 +1,46 @@
+"""A venue as an organiser describes it."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Annotated
+from zoneinfo import available_timezones
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    NonNegativeInt,
+    StringConstraints,
+    field_validator,
+)
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+
+
+class VenueSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    address: Text = ""
+    city: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
+    country: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
+    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] = ""
+    timezone: str = "Africa/Johannesburg"
+    capacity: NonNegativeInt = 0
+    settings: dict[str, JsonValue] = Field(default_factory=dict)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, zone: str) -> str:
+        if zone not in _zones():
+            raise ValueError(
+                f"unknown time zone {zone!r} (use an IANA name like Africa/Johannesburg)"
+            )
+        return zone
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())

@@ -1,0 +1,68 @@
+"""Move an event through its lifecycle: publish, go live, postpone, reschedule, cancel, end."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from voelgoedevents.adapters.database.repositories.lookup import get_owned
+from voelgoedevents.adapters.database.tables import Event
+from voelgoedevents.bootstrap import Services
+from voelgoedevents.domain.errors import InvalidTransition
+from voelgoedevents.domain.events.event import EventSchedule, EventStatus, transition_event
+from voelgoedevents.workflows.views import EventView
+
+
+async def change_event_status(
+    services: Services, *, organization_id: uuid.UUID, event_id: uuid.UUID, target: EventStatus
+) -> EventView:
+    """The row is locked for the change, so a concurrent reserve (which reads the event FOR
+    SHARE) either commits before the change or sees the new status."""
+    async with services.uow() as uow:
+        event = await get_owned(
+            uow.session, Event, organization_id, event_id, what="event", for_update=True
+        )
+        event.status = transition_event(event.status, target)
+        if target is EventStatus.POSTPONED:
+            event.rescheduled_at = None  # no new date yet: no new holds, no checkout
+        event.updated_at = services.clock()
+        await uow.commit()
+        return EventView.of(event)
+
+
+async def reschedule_event(
+    services: Services,
+    *,
+    organization_id: uuid.UUID,
+    event_id: uuid.UUID,
+    start_at: datetime,
+    end_at: datetime,
+    sale_start_at: datetime | None = None,
+    sale_end_at: datetime | None = None,
+) -> EventView:
+    """Give a postponed event its new date; it goes back on sale (still ``postponed``)."""
+    schedule = EventSchedule(start_at, end_at, sale_start_at, sale_end_at)
+    now = services.clock()
+    async with services.uow() as uow:
+        event = await get_owned(
+            uow.session, Event, organization_id, event_id, what="event", for_update=True
+        )
+        if event.status is not EventStatus.POSTPONED:
+            raise InvalidTransition(
+                f"only a postponed event can be rescheduled (this one is {event.status.value})"
+            )
+        event.start_at, event.end_at = schedule.start_at, schedule.end_at
+        event.sale_start_at, event.sale_end_at = schedule.sale_start_at, schedule.sale_end_at
+        event.rescheduled_at = now
+        event.updated_at = now
+        await uow.commit()
+        return EventView.of(event)
+
+
+async def get_event(
+    services: Services, *, organization_id: uuid.UUID, event_id: uuid.UUID
+) -> EventView:
+    async with services.uow() as uow:
+        return EventView.of(
+            await get_owned(uow.session, Event, organization_id, event_id, what="event")
+        )

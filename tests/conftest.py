@@ -1,0 +1,126 @@
+"""Real servers, isolated per run.
+
+PostgreSQL: one fresh database per test run (``voelgoed_test_<run>``), migrated with Alembic,
+dropped at the end; tables are truncated after each test. SQLite: a migrated template file,
+copied for each test. Redis: a key namespace per run, deleted at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import asyncpg
+import pytest
+import sqlalchemy as sa
+from support.clock import ManualClock
+from support.servers import POSTGRES_ADMIN_URL, asyncpg_dsn, database_url
+
+from voelgoedevents.adapters.database import tables as _tables  # noqa: F401  (registers tables)
+from voelgoedevents.adapters.database.base import Base
+from voelgoedevents.adapters.database.migrate import upgrade
+from voelgoedevents.bootstrap import Services, build_services
+from voelgoedevents.settings import (
+    DatabaseSettings,
+    HoldSettings,
+    RedisSettings,
+    Settings,
+    load_settings,
+)
+
+RUN_ID = uuid.uuid4().hex[:10]
+
+
+def _in_thread(work: Callable[[], object]) -> None:
+    """Session setup runs blocking code with its own event loops (Alembic's env does
+    ``asyncio.run``); a thread keeps it clear of the test loop, whoever asks first."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(work).result()
+
+
+async def _admin(sql: str) -> None:
+    try:
+        connection = await asyncpg.connect(asyncpg_dsn(POSTGRES_ADMIN_URL), timeout=10)
+    except (OSError, asyncpg.PostgresError) as exc:
+        raise RuntimeError(
+            f"PostgreSQL is required for these tests and is not reachable at "
+            f"{POSTGRES_ADMIN_URL} ({exc}); set VOELGOED_TEST_POSTGRES_URL"
+        ) from exc
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    name = f"voelgoed_test_{RUN_ID}"
+    _in_thread(lambda: asyncio.run(_admin(f'CREATE DATABASE "{name}"')))
+    url = database_url(POSTGRES_ADMIN_URL, name)
+    try:
+        _in_thread(lambda: upgrade(url))
+        yield url
+    finally:
+        _in_thread(lambda: asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')))
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite") / "template.db"
+    _in_thread(lambda: upgrade(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+TRUNCATE_ALL = "TRUNCATE {} RESTART IDENTITY CASCADE".format(
+    ", ".join(table.name for table in Base.metadata.sorted_tables)
+)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+def make_settings(url: str, **redis: object) -> Settings:
+    return load_settings(
+        database=DatabaseSettings(url=url, pool_size=5, max_overflow=10),
+        redis=RedisSettings(**redis),  # type: ignore[arg-type]
+        holds=HoldSettings(),
+    )
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+async def services(
+    request: pytest.FixtureRequest, clock: ManualClock, tmp_path: Path
+) -> AsyncIterator[Services]:
+    """Services on each database in turn (embedded mode: no Redis)."""
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgres_url")
+    else:
+        copy = tmp_path / "voelgoed.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), copy)
+        url = f"sqlite+aiosqlite:///{copy}"
+    built = build_services(make_settings(url), clock=clock)
+    try:
+        yield built
+    finally:
+        if request.param == "postgresql":
+            async with built.engine.begin() as connection:
+                await connection.execute(sa.text(TRUNCATE_ALL))
+        await built.aclose()
+
+
+@pytest.fixture
+async def pg_services(postgres_url: str, clock: ManualClock) -> AsyncIterator[Services]:
+    """Services on PostgreSQL only, for what SQLite cannot show (concurrency, row locks)."""
+    built = build_services(make_settings(postgres_url), clock=clock)
+    try:
+        yield built
+    finally:
+        async with built.engine.begin() as connection:
+            await connection.execute(sa.text(TRUNCATE_ALL))
+        await built.aclose()
