@@ -17,8 +17,6 @@ from pathlib import Path
 import asyncpg
 import pytest
 import sqlalchemy as sa
-from support.clock import ManualClock
-from support.servers import POSTGRES_ADMIN_URL, asyncpg_dsn, database_url
 
 from voelgoedevents.adapters.database import tables as _tables  # noqa: F401  (registers tables)
 from voelgoedevents.adapters.database.base import Base
@@ -31,6 +29,9 @@ from voelgoedevents.settings import (
     Settings,
     load_settings,
 )
+
+from support.clock import ManualClock
+from support.servers import POSTGRES_ADMIN_URL, asyncpg_dsn, database_url
 
 RUN_ID = uuid.uuid4().hex[:10]
 

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from support.factories import make_event, make_layout, make_organization, make_venue
 
 from voelgoedevents.adapters.database.base import utcnow
 from voelgoedevents.adapters.database.tables import (
@@ -21,6 +20,8 @@ from voelgoedevents.adapters.database.tables import (
     TicketType,
 )
 from voelgoedevents.bootstrap import Services
+
+from support.factories import make_event, make_layout, make_organization, make_venue
 
 
 def raw(table: Any) -> sa.Table:
@@ -69,33 +70,42 @@ async def layout_rows(services: Services) -> dict[str, Any]:
 
 CASES: dict[str, Callable[[dict[str, Any]], tuple[Any, dict[str, Any]]]] = {
     "section of another organisation": lambda r: (
-        Section, _copy(r["section"], name="Other", position=9, organization_id=r["other_org"])
+        Section,
+        _copy(r["section"], name="Other", position=9, organization_id=r["other_org"]),
     ),
     "block of another organisation": lambda r: (
-        Block, _copy(r["block"], name="Row Z", position=9, organization_id=r["other_org"])
+        Block,
+        _copy(r["block"], name="Row Z", position=9, organization_id=r["other_org"]),
     ),
     "seat of another organisation": lambda r: (
-        Seat, _copy(r["seat"], number="99", seat_index=99, organization_id=r["other_org"])
+        Seat,
+        _copy(r["seat"], number="99", seat_index=99, organization_id=r["other_org"]),
     ),
     "seat whose block is in another section": lambda r: (
-        Seat, _copy(r["seat"], number="98", seat_index=98, section_id=uuid.uuid4())
+        Seat,
+        _copy(r["seat"], number="98", seat_index=98, section_id=uuid.uuid4()),
     ),
     "duplicate seat in a section": lambda r: (Seat, _copy(r["seat"], seat_index=50)),
     "duplicate seat index in a layout": lambda r: (Seat, _copy(r["seat"], number="77")),
     "negative section capacity": lambda r: (
-        Section, _copy(r["section"], name="Neg", position=8, capacity=-1)
+        Section,
+        _copy(r["section"], name="Neg", position=8, capacity=-1),
     ),
     "unknown section type": lambda r: (
-        Section, _copy(r["section"], name="Odd", position=7, section_type="floating")
+        Section,
+        _copy(r["section"], name="Odd", position=7, section_type="floating"),
     ),
     "unknown seat category": lambda r: (
-        Seat, _copy(r["seat"], number="55", seat_index=55, category="throne")
+        Seat,
+        _copy(r["seat"], number="55", seat_index=55, category="throne"),
     ),
     "seat status held in a layout": lambda r: (
-        Seat, _copy(r["seat"], number="56", seat_index=56, status="held")
+        Seat,
+        _copy(r["seat"], number="56", seat_index=56, status="held"),
     ),
     "negative block capacity": lambda r: (
-        Block, _copy(r["block"], name="Row Q", position=6, capacity=-3)
+        Block,
+        _copy(r["block"], name="Row Q", position=6, capacity=-3),
     ),
 }
 
@@ -125,9 +135,7 @@ async def test_inventory_rows_need_exactly_one_owner_matching_their_state(
                 async with uow.session.begin_nested():  # rolls back to here, next case
                     await uow.session.execute(
                         sa.update(event_seats)
-                        .where(
-                            event_seats.c.event_id == event.id, event_seats.c.seat_index == 0
-                        )
+                        .where(event_seats.c.event_id == event.id, event_seats.c.seat_index == 0)
                         .values(status=status, **extra)
                     )
 
@@ -146,8 +154,14 @@ async def test_standing_areas_and_ticket_types_cannot_be_oversold(services: Serv
             )
     async with services.uow() as uow:
         ticket_type = TicketType(
-            organization_id=organization.id, event_id=event.id, name="GA", price=100,
-            kind="ga", total_quantity=10, sold_count=6, held_count=5,
+            organization_id=organization.id,
+            event_id=event.id,
+            name="GA",
+            price=100,
+            kind="ga",
+            total_quantity=10,
+            sold_count=6,
+            held_count=5,
         )
         uow.session.add(ticket_type)
         with pytest.raises(IntegrityError, match="not_oversold"):

@@ -7,6 +7,12 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+
+from voelgoedevents.adapters.database.tables import Block, Layout, Seat, Section
+from voelgoedevents.bootstrap import Services
+from voelgoedevents.domain.errors import InvalidDocument, NotFound
+from voelgoedevents.workflows.seating.import_layout import export_layout, import_layout
+
 from support.factories import (
     make_layout,
     make_organization,
@@ -16,32 +22,40 @@ from support.factories import (
     table_counts,
 )
 
-from voelgoedevents.adapters.database.tables import Block, Layout, Seat, Section
-from voelgoedevents.bootstrap import Services
-from voelgoedevents.domain.errors import InvalidDocument, NotFound
-from voelgoedevents.workflows.seating.import_layout import export_layout, import_layout
-
 
 async def test_import_writes_the_whole_structure(services: Services) -> None:
     organization = await make_organization(services)
     venue = await make_venue(services, organization.id)
     layout = await make_layout(services, organization.id, venue.id, activate=False)
     assert (layout.status, layout.version, layout.total_capacity, layout.seat_count) == (
-        "draft", 1, 62, 12,
+        "draft",
+        1,
+        62,
+        12,
     )
     assert layout.lineage_id == layout.id
     async with services.uow() as uow:
         seats = (
             await uow.session.execute(
-                sa.select(Seat.seat_index, Seat.row, Seat.number, Seat.category, Seat.status,
-                          Seat.organization_id)
-                .where(Seat.layout_id == layout.id).order_by(Seat.seat_index)
+                sa.select(
+                    Seat.seat_index,
+                    Seat.row,
+                    Seat.number,
+                    Seat.category,
+                    Seat.status,
+                    Seat.organization_id,
+                )
+                .where(Seat.layout_id == layout.id)
+                .order_by(Seat.seat_index)
             )
         ).all()
-        sections = (await uow.session.execute(
-            sa.select(Section.name, Section.section_type, Section.capacity)
-            .where(Section.layout_id == layout.id).order_by(Section.position)
-        )).all()
+        sections = (
+            await uow.session.execute(
+                sa.select(Section.name, Section.section_type, Section.capacity)
+                .where(Section.layout_id == layout.id)
+                .order_by(Section.position)
+            )
+        ).all()
         blocks = await uow.session.scalar(
             sa.select(sa.func.count()).select_from(Block).where(Block.layout_id == layout.id)
         )
@@ -50,7 +64,9 @@ async def test_import_writes_the_whole_structure(services: Services) -> None:
     assert seats[3].status.value == "blocked"
     assert {s.organization_id for s in seats} == {organization.id}
     assert [(s.name, s.section_type.value, s.capacity) for s in sections] == [
-        ("Stalls", "seated", 8), ("Balcony", "seated", 4), ("Standing", "standing", 50),
+        ("Stalls", "seated", 8),
+        ("Balcony", "seated", 4),
+        ("Standing", "standing", 50),
     ]
     assert blocks == 3
 
@@ -64,7 +80,9 @@ async def test_export_then_import_round_trips(services: Services) -> None:
     first = await make_layout(services, organization.id, venue.id, original, activate=False)
     exported = await export_layout(services, organization_id=organization.id, layout_id=first.id)
     again = await import_layout(
-        services, organization_id=organization.id, venue_id=venue.id,
+        services,
+        organization_id=organization.id,
+        venue_id=venue.id,
         document=exported.model_dump_json(),
     )
     exported_again = await export_layout(
@@ -112,7 +130,9 @@ async def test_a_bad_document_changes_nothing(services: Services, case: str) -> 
     document = _bad_documents()[case]
     with pytest.raises(InvalidDocument) as caught:
         await import_layout(
-            services, organization_id=organization.id, venue_id=venue.id,
+            services,
+            organization_id=organization.id,
+            venue_id=venue.id,
             document=document if isinstance(document, str) else json.dumps(document),
         )
     assert caught.value.problems, "every rejection says why"
@@ -129,7 +149,9 @@ async def test_a_venue_of_another_organisation_is_not_found_and_nothing_is_writt
     for venue_id in (venue.id, uuid.uuid4()):
         with pytest.raises(NotFound) as caught:
             await import_layout(
-                services, organization_id=intruder.id, venue_id=venue_id,
+                services,
+                organization_id=intruder.id,
+                venue_id=venue_id,
                 document=small_document(),
             )
         assert caught.value.message == "venue not found"  # the same answer either way
@@ -155,7 +177,9 @@ async def test_a_failure_mid_write_leaves_nothing_behind(
     monkeypatch.setattr(layouts, "_seat_rows", poisoned)
     with pytest.raises(Exception, match="seat_index"):
         await import_layout(
-            services, organization_id=organization.id, venue_id=venue.id,
+            services,
+            organization_id=organization.id,
+            venue_id=venue.id,
             document=small_document(),
         )
     assert await table_counts(services) == before

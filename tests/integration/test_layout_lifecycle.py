@@ -4,14 +4,6 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from support.factories import (
-    make_event,
-    make_layout,
-    make_organization,
-    make_venue,
-    small_document,
-    table_counts,
-)
 
 from voelgoedevents.adapters.database.tables import EventSeat, EventStandingArea, Seat
 from voelgoedevents.bootstrap import Services
@@ -29,6 +21,15 @@ from voelgoedevents.workflows.seating.layout_lifecycle import (
     replace_layout_document,
 )
 
+from support.factories import (
+    make_event,
+    make_layout,
+    make_organization,
+    make_venue,
+    small_document,
+    table_counts,
+)
+
 
 async def test_a_draft_can_be_replaced_until_it_is_activated(services: Services) -> None:
     organization = await make_organization(services)
@@ -41,7 +42,9 @@ async def test_a_draft_can_be_replaced_until_it_is_activated(services: Services)
         services, organization_id=organization.id, layout_id=draft.id, document=bigger
     )
     assert (replaced.id, replaced.total_capacity, replaced.name) == (
-        draft.id, 92, "Little theatre, extended",
+        draft.id,
+        92,
+        "Little theatre, extended",
     )
     exported = await export_layout(services, organization_id=organization.id, layout_id=draft.id)
     assert exported.sections[2].capacity == 80
@@ -52,7 +55,9 @@ async def test_a_draft_can_be_replaced_until_it_is_activated(services: Services)
     before = await table_counts(services)
     with pytest.raises(LayoutNotEditable, match="copy it to a new draft version"):
         await replace_layout_document(
-            services, organization_id=organization.id, layout_id=draft.id,
+            services,
+            organization_id=organization.id,
+            layout_id=draft.id,
             document=small_document(),
         )
     assert await table_counts(services) == before
@@ -84,11 +89,15 @@ async def test_status_rules(services: Services) -> None:
     layout = await make_layout(services, organization.id, venue.id)
     with pytest.raises(InvalidTransition):
         await change_layout_status(
-            services, organization_id=organization.id, layout_id=layout.id,
+            services,
+            organization_id=organization.id,
+            layout_id=layout.id,
             target=LayoutStatus.DRAFT,
         )
     archived = await change_layout_status(
-        services, organization_id=organization.id, layout_id=layout.id,
+        services,
+        organization_id=organization.id,
+        layout_id=layout.id,
         target=LayoutStatus.ARCHIVED,
     )
     assert archived.status == "archived"
@@ -120,7 +129,8 @@ async def test_an_event_gets_its_own_inventory(services: Services) -> None:
             states = (
                 await uow.session.execute(
                     sa.select(EventSeat.seat_index, EventSeat.status, EventSeat.version)
-                    .where(EventSeat.event_id == event.id).order_by(EventSeat.seat_index)
+                    .where(EventSeat.event_id == event.id)
+                    .order_by(EventSeat.seat_index)
                 )
             ).all()
             assert [s.seat_index for s in states] == list(range(12))

@@ -11,11 +11,12 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
-from support.servers import POSTGRES_ADMIN_URL, asyncpg_dsn, database_url
 
-from voelgoedevents.adapters.database import tables  # noqa: F401
+from voelgoedevents.adapters.database import tables
 from voelgoedevents.adapters.database.base import Base
 from voelgoedevents.adapters.database.migrate import current_revision, downgrade, upgrade
+
+from support.servers import POSTGRES_ADMIN_URL, asyncpg_dsn, database_url
 
 
 async def _admin(sql: str) -> None:

@@ -47,12 +47,22 @@ def small_document(name: str = "Little theatre") -> dict[str, Any]:
                 "capacity": 8,
                 "price_tier": "A",
                 "blocks": [
-                    {"name": "Row A", "capacity": 4,
-                     "seats": [seat("A", 1, category="aisle"), seat("A", 2), seat("A", 3),
-                               seat("A", 4, status="blocked")]},
-                    {"name": "Row B", "capacity": 4,
-                     "seats": [seat("B", n) for n in range(1, 4)]
-                     + [seat("B", 4, category="wheelchair")]},
+                    {
+                        "name": "Row A",
+                        "capacity": 4,
+                        "seats": [
+                            seat("A", 1, category="aisle"),
+                            seat("A", 2),
+                            seat("A", 3),
+                            seat("A", 4, status="blocked"),
+                        ],
+                    },
+                    {
+                        "name": "Row B",
+                        "capacity": 4,
+                        "seats": [seat("B", n) for n in range(1, 4)]
+                        + [seat("B", 4, category="wheelchair")],
+                    },
                 ],
             },
             {
@@ -60,8 +70,9 @@ def small_document(name: str = "Little theatre") -> dict[str, Any]:
                 "type": "seated",
                 "capacity": 4,
                 "price_tier": "B",
-                "blocks": [{"name": "Row C", "capacity": 5,
-                            "seats": [seat("C", n) for n in range(1, 5)]}],
+                "blocks": [
+                    {"name": "Row C", "capacity": 5, "seats": [seat("C", n) for n in range(1, 5)]}
+                ],
             },
             {"name": "Standing", "type": "standing", "capacity": 50, "price_tier": "C"},
         ],
@@ -95,7 +106,9 @@ async def make_layout(
     )
     if activate:
         layout = await change_layout_status(
-            services, organization_id=organization_id, layout_id=layout.id,
+            services,
+            organization_id=organization_id,
+            layout_id=layout.id,
             target=LayoutStatus.ACTIVE,
         )
     return layout
@@ -123,7 +136,9 @@ async def make_event(
     event = await create_event(services, organization_id=organization_id, spec=EventSpec(**values))
     if publish:
         event = await change_event_status(
-            services, organization_id=organization_id, event_id=event.id,
+            services,
+            organization_id=organization_id,
+            event_id=event.id,
             target=EventStatus.PUBLISHED,
         )
     return event
@@ -154,6 +169,8 @@ async def table_counts(services: Services) -> dict[str, int]:
     """Rows per table: 'nothing changed' is checked against the whole database."""
     async with services.engine.connect() as connection:
         return {
-            table.name: int(await connection.scalar(sa.select(sa.func.count()).select_from(table)) or 0)
+            table.name: int(
+                await connection.scalar(sa.select(sa.func.count()).select_from(table)) or 0
+            )
             for table in Base.metadata.sorted_tables
         }

@@ -6,7 +6,6 @@ import copy
 import json
 
 import pytest
-from support.factories import seat, small_document
 
 from voelgoedevents.domain.errors import (
     InvalidDocument,
@@ -22,6 +21,8 @@ from voelgoedevents.domain.seating.layout import (
     parse_layout_document,
     transition_layout,
 )
+
+from support.factories import seat, small_document
 
 
 def problems_of(document: object) -> list[tuple[str, str]]:
@@ -61,6 +62,15 @@ def test_a_block_never_holds_more_seats_than_its_capacity() -> None:
     [(path, reason)] = problems_of(document)
     assert path == "sections[0].blocks[0].seats"
     assert "holds 4 seats but its capacity is 3" in reason
+
+
+def test_an_empty_section_is_refused() -> None:
+    document = small_document()
+    document["sections"][2]["capacity"] = 0
+    document["total_capacity"] = 12
+    assert problems_of(document) == [
+        ("sections[2].capacity", "a section must hold at least one seat or place")
+    ]
 
 
 def test_standing_sections_have_no_seats() -> None:

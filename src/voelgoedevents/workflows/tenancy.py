@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import suppress
 
 import sqlalchemy as sa
 
@@ -72,3 +73,23 @@ async def get_venue(
         return VenueView.of(
             await get_owned(uow.session, Venue, organization_id, venue_id, what="venue")
         )
+
+
+async def find_organization(services: Services, reference: str) -> OrganizationView:
+    """By slug or by id: operators type slugs, scripts pass ids."""
+    condition = Organization.slug == reference
+    with suppress(ValueError):
+        condition = sa.or_(condition, Organization.id == uuid.UUID(reference))
+    async with services.uow() as uow:
+        organization = (
+            await uow.session.execute(sa.select(Organization).where(condition))
+        ).scalar_one_or_none()
+        if organization is None:
+            raise NotFound(f"organisation {reference!r} not found")
+        return OrganizationView.of(organization)
+
+
+async def list_organizations(services: Services) -> list[OrganizationView]:
+    async with services.uow() as uow:
+        rows = await uow.session.scalars(sa.select(Organization).order_by(Organization.slug))
+        return [OrganizationView.of(row) for row in rows]

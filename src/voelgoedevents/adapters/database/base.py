@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -76,6 +76,11 @@ def enum_column(enum: type[StrEnum], name: str) -> sa.Enum:
 class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSONType}
+
+
+def table_of(model: type[Base]) -> sa.Table:
+    """The Core table of a mapped class, typed as one (``__table__`` is typed loosely)."""
+    return cast(sa.Table, model.__table__)
 
 
 class Identified:

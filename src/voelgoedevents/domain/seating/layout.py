@@ -35,7 +35,7 @@ from voelgoedevents.domain.seating.names import Name
 from voelgoedevents.domain.seating.seat import SeatSpec
 from voelgoedevents.domain.seating.section import SectionSpec, SectionType, section_problems
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[1] = 1
 MAX_SEATS_PER_LAYOUT = 200_000
 
 

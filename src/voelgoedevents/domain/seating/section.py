@@ -36,6 +36,8 @@ class SectionSpec(BaseModel):
 
 def section_problems(section: SectionSpec, path: str) -> list[Problem]:
     """Capacity rules of one section, its blocks' rules, and seat uniqueness within it."""
+    if section.capacity == 0:
+        return [Problem(f"{path}.capacity", "a section must hold at least one seat or place")]
     if section.type is SectionType.STANDING:
         if section.blocks:
             return [Problem(f"{path}.blocks", "a standing section has no blocks or seats")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoedevents.adapters.database.errors import unique_violation_as_conflict
 from voelgoedevents.adapters.database.repositories.lookup import get_owned
@@ -37,9 +38,7 @@ async def create_ticket_type(
         return TicketTypeView.of(ticket_type)
 
 
-async def _ensure_tier_exists(
-    session: sa.ext.asyncio.AsyncSession, event: Event, tier: str | None
-) -> None:
+async def _ensure_tier_exists(session: AsyncSession, event: Event, tier: str | None) -> None:
     if event.layout_id is None:
         raise InvalidInput("a general-admission event has no seated ticket types", field="kind")
     found = await session.scalar(

@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voelgoedevents.adapters.database.base import table_of
 from voelgoedevents.adapters.database.tables import (
     Event,
     EventSeat,
@@ -23,7 +24,7 @@ async def create_event_inventory(session: AsyncSession, event: Event, now: datet
     one ``event_standing_areas`` row per standing section. Done in the database with
     INSERT ... SELECT: a 100,000-seat layout never travels through Python."""
     assert event.layout_id is not None
-    seats = Seat.__table__
+    seats = table_of(Seat)
     initial_state = sa.case(
         (seats.c.status == "blocked", sa.literal(SeatState.BLOCKED.value)),
         else_=sa.literal(SeatState.AVAILABLE.value),
@@ -37,10 +38,10 @@ async def create_event_inventory(session: AsyncSession, event: Event, now: datet
         seats.c.seat_index,
         initial_state,
         sa.literal(0).label("version"),
-        sa.literal(now, EventSeat.__table__.c.updated_at.type).label("updated_at"),
+        sa.literal(now, table_of(EventSeat).c.updated_at.type).label("updated_at"),
         seats.c.organization_id,
     ).where(seats.c.layout_id == event.layout_id, seats.c.organization_id == event.organization_id)
-    event_seats = EventSeat.__table__
+    event_seats = table_of(EventSeat)
     await session.execute(
         sa.insert(event_seats).from_select(
             [
@@ -58,7 +59,7 @@ async def create_event_inventory(session: AsyncSession, event: Event, now: datet
             select_seats,
         )
     )
-    sections = Section.__table__
+    sections = table_of(Section)
     select_standing = sa.select(
         sa.literal(event.id, sa.Uuid).label("event_id"),
         sections.c.id,
@@ -67,7 +68,7 @@ async def create_event_inventory(session: AsyncSession, event: Event, now: datet
         sa.literal(0),
         sa.literal(0),
         sa.literal(0),
-        sa.literal(now, EventStandingArea.__table__.c.updated_at.type),
+        sa.literal(now, table_of(EventStandingArea).c.updated_at.type),
         sections.c.organization_id,
     ).where(
         sections.c.layout_id == event.layout_id,
@@ -75,7 +76,7 @@ async def create_event_inventory(session: AsyncSession, event: Event, now: datet
         sections.c.section_type == SectionType.STANDING.value,
     )
     await session.execute(
-        sa.insert(EventStandingArea.__table__).from_select(
+        sa.insert(table_of(EventStandingArea)).from_select(
             [
                 "event_id",
                 "section_id",

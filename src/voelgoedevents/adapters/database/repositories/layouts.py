@@ -11,7 +11,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from voelgoedevents.adapters.database.base import new_id
+from voelgoedevents.adapters.database.base import new_id, table_of
+from voelgoedevents.adapters.database.bulk import insert_rows
 from voelgoedevents.adapters.database.repositories.lookup import get_owned
 from voelgoedevents.adapters.database.tables import Block, Layout, Seat, Section
 from voelgoedevents.domain.seating.block import BlockSpec
@@ -19,12 +20,12 @@ from voelgoedevents.domain.seating.layout import LayoutDocument, LayoutStatus
 from voelgoedevents.domain.seating.seat import SeatSpec
 from voelgoedevents.domain.seating.section import SectionSpec
 
-# Rows per INSERT batch: large enough to amortise round trips, small enough to bound memory.
-SEAT_BATCH = 5_000
+# Seat rows per batch: large enough to amortise round trips, small enough to bound memory.
+SEAT_BATCH = 10_000
 
-_SEATS = Seat.__table__
-_BLOCKS = Block.__table__
-_SECTIONS = Section.__table__
+_SEATS = table_of(Seat)
+_BLOCKS = table_of(Block)
+_SECTIONS = table_of(Section)
 
 
 async def get_layout(
@@ -95,7 +96,7 @@ async def insert_structure(
         await session.execute(sa.insert(_BLOCKS), block_rows)
     seat_rows = _seat_rows(document, block_ids, common)
     while batch := list(islice(seat_rows, SEAT_BATCH)):
-        await session.execute(sa.insert(_SEATS), batch)
+        await insert_rows(session, _SEATS, batch)
 
 
 def _section_row(

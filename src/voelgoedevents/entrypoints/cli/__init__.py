@@ -1,0 +1,1 @@
+"""The `voelgoed` command: operators' access to the same workflows the API calls."""
