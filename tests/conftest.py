@@ -2,7 +2,10 @@
 
 PostgreSQL: one fresh database per test run (``voelgoed_test_<run>``), migrated with Alembic,
 dropped at the end; tables are truncated after each test. SQLite: a migrated template file,
-copied for each test. Redis: a key namespace per run, deleted at the end.
+copied for each test. Redis: a key namespace per run (``vtest-<run>``), deleted at the end.
+
+``hold_services`` runs a test in each mode of the engine: embedded (SQLite and the in-process
+cache), redis (PostgreSQL and Redis) and database (PostgreSQL alone, as when Redis is down).
 """
 
 from __future__ import annotations
@@ -17,11 +20,12 @@ from pathlib import Path
 import asyncpg
 import pytest
 import sqlalchemy as sa
+from redis.asyncio import Redis
 
 from voelgoedevents.adapters.database import tables as _tables  # noqa: F401  (registers tables)
 from voelgoedevents.adapters.database.base import Base
 from voelgoedevents.adapters.database.migrate import upgrade
-from voelgoedevents.bootstrap import Services, build_services
+from voelgoedevents.bootstrap import CacheMode, Services, build_services
 from voelgoedevents.settings import (
     DatabaseSettings,
     HoldSettings,
@@ -31,7 +35,7 @@ from voelgoedevents.settings import (
 )
 
 from support.clock import ManualClock
-from support.servers import POSTGRES_ADMIN_URL, asyncpg_dsn, database_url
+from support.servers import POSTGRES_ADMIN_URL, REDIS_URL, asyncpg_dsn, database_url
 
 RUN_ID = uuid.uuid4().hex[:10]
 
@@ -86,12 +90,76 @@ def clock() -> ManualClock:
     return ManualClock()
 
 
-def make_settings(url: str, **redis: object) -> Settings:
+def make_settings(database_url: str, **redis: object) -> Settings:
     return load_settings(
-        database=DatabaseSettings(url=url, pool_size=5, max_overflow=10),
+        database=DatabaseSettings(url=database_url, pool_size=5, max_overflow=10),
         redis=RedisSettings(**redis),  # type: ignore[arg-type]
         holds=HoldSettings(),
     )
+
+
+async def _delete_namespace(namespace: str) -> None:
+    client = Redis.from_url(REDIS_URL)
+    try:
+        keys = [key async for key in client.scan_iter(match=f"{namespace}:*", count=1000)]
+        for start in range(0, len(keys), 500):
+            await client.unlink(*keys[start : start + 500])
+    finally:
+        await client.aclose()
+
+
+async def _ping_redis() -> None:
+    client = Redis.from_url(REDIS_URL, socket_connect_timeout=5)
+    try:
+        await client.ping()
+    except Exception as exc:
+        raise RuntimeError(
+            f"Redis is required for these tests and is not reachable at {REDIS_URL} ({exc}); "
+            "set VOELGOED_TEST_REDIS_URL"
+        ) from exc
+    finally:
+        await client.aclose()
+
+
+@pytest.fixture(scope="session")
+def redis_namespace() -> Iterator[str]:
+    namespace = f"vtest-{RUN_ID}"
+    _in_thread(lambda: asyncio.run(_ping_redis()))
+    try:
+        yield namespace
+    finally:
+        _in_thread(lambda: asyncio.run(_delete_namespace(namespace)))
+
+
+MODES: dict[str, tuple[str, CacheMode]] = {
+    "embedded": ("sqlite", "memory"),
+    "redis": ("postgresql", "redis"),
+    "database": ("postgresql", "none"),
+}
+
+
+@pytest.fixture(params=list(MODES))
+async def hold_services(
+    request: pytest.FixtureRequest, clock: ManualClock, tmp_path: Path
+) -> AsyncIterator[Services]:
+    database, cache = MODES[request.param]
+    if database == "postgresql":
+        url = request.getfixturevalue("postgres_url")
+    else:
+        copy = tmp_path / "voelgoed.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), copy)
+        url = f"sqlite+aiosqlite:///{copy}"
+    redis: dict[str, object] = {}
+    if cache == "redis":
+        redis = {"url": REDIS_URL, "namespace": request.getfixturevalue("redis_namespace")}
+    built = build_services(make_settings(url, **redis), clock=clock, cache_mode=cache)
+    try:
+        yield built
+    finally:
+        if database == "postgresql":
+            async with built.engine.begin() as connection:
+                await connection.execute(sa.text(TRUNCATE_ALL))
+        await built.aclose()
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])

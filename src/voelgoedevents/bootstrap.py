@@ -8,14 +8,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Literal
 
+from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from voelgoedevents.adapters.cache.feed import LocalFeed
+from voelgoedevents.adapters.cache.gate import CacheGate
+from voelgoedevents.adapters.cache.memory_cache import MemorySeatCache
+from voelgoedevents.adapters.cache.null_cache import NullSeatCache
+from voelgoedevents.adapters.cache.port import SeatCache
+from voelgoedevents.adapters.cache.redis_cache import RedisSeatCache
 from voelgoedevents.adapters.database.engine import create_engine, create_session_factory
+from voelgoedevents.adapters.database.repositories.seat_maps import SeatMapCache
 from voelgoedevents.adapters.database.uow import UnitOfWork
 from voelgoedevents.domain.clock import Clock
 from voelgoedevents.domain.ticketing.policy import SeatingPolicy
-from voelgoedevents.settings import Settings, load_settings
+from voelgoedevents.settings import RedisSettings, Settings, load_settings
+
+CacheMode = Literal["redis", "memory", "none"]
 
 
 def system_clock() -> datetime:
@@ -27,6 +39,10 @@ class Services:
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    cache: SeatCache
+    gate: CacheGate
+    feed: LocalFeed
+    seat_maps: SeatMapCache
     clock: Clock = field(default=system_clock)
 
     @property
@@ -42,15 +58,50 @@ class Services:
         return UnitOfWork(self.sessions)
 
     async def aclose(self) -> None:
+        await self.cache.close()
         await self.engine.dispose()
 
 
-def build_services(settings: Settings | None = None, *, clock: Clock | None = None) -> Services:
+def build_services(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    cache_mode: CacheMode | None = None,
+) -> Services:
+    """``cache_mode`` defaults to Redis when ``VOELGOED_REDIS_URL`` is set, else the in-process
+    cache (embedded mode); ``none`` is the database-only mode (benchmarks compare it)."""
     settings = settings or load_settings()
     engine = create_engine(settings.database)
+    sessions = create_session_factory(engine)
+    feed = LocalFeed()
+    mode = cache_mode or ("redis" if settings.redis.enabled else "memory")
     return Services(
         settings=settings,
         engine=engine,
-        sessions=create_session_factory(engine),
+        sessions=sessions,
+        cache=_cache(mode, settings.redis, feed),
+        gate=CacheGate(enabled=mode != "none"),
+        feed=feed,
+        seat_maps=SeatMapCache(sessions),
         clock=clock or system_clock,
     )
+
+
+def _cache(mode: CacheMode, settings: RedisSettings, feed: LocalFeed) -> SeatCache:
+    if mode == "memory":
+        return MemorySeatCache(feed)
+    if mode == "none":
+        return NullSeatCache(feed)
+    if settings.url is None:
+        raise ValueError("the redis cache mode needs VOELGOED_REDIS_URL")
+    return RedisSeatCache(redis_client(settings), settings.namespace)
+
+
+def redis_client(settings: RedisSettings) -> Redis | RedisCluster:
+    assert settings.url is not None
+    timeout = settings.socket_timeout_seconds
+    if settings.cluster:
+        return RedisCluster.from_url(
+            settings.url, socket_timeout=timeout, socket_connect_timeout=timeout
+        )
+    return Redis.from_url(settings.url, socket_timeout=timeout, socket_connect_timeout=timeout)

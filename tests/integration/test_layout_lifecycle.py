@@ -136,7 +136,7 @@ async def test_an_event_gets_its_own_inventory(services: Services) -> None:
             assert [s.seat_index for s in states] == list(range(12))
             assert [s.status.value for s in states].count("blocked") == 1  # the pillar, A4
             assert states[3].status.value == "blocked"
-            assert {s.version for s in states} == {0}
+            assert {s.version for s in states} == {1}
             standing = (
                 await uow.session.execute(
                     sa.select(EventStandingArea).where(EventStandingArea.event_id == event.id)

@@ -81,3 +81,53 @@ def json_path(location: tuple[int | str, ...]) -> str:
         else:
             path += f".{part}" if path else str(part)
     return path
+
+
+# --- the hold engine's refusals -------------------------------------------------------------
+
+
+class SeatUnavailable(DomainError):
+    """Some requested seats cannot be held; ``seats`` maps each to why. Nothing was held."""
+
+    code = "seat_unavailable"
+
+    def __init__(self, refusals: dict[str, str]) -> None:
+        listed = ", ".join(f"{seat} ({reason})" for seat, reason in list(refusals.items())[:5])
+        super().__init__(f"seats unavailable: {listed}", seats=refusals)
+        self.refusals = refusals
+
+
+class CapacityExceeded(DomainError):
+    code = "capacity_exceeded"
+
+
+class EventNotOnSale(DomainError):
+    code = "event_not_on_sale"
+
+
+class HoldExpired(DomainError):
+    code = "hold_expired"
+
+
+class HoldNotActive(DomainError):
+    code = "hold_not_active"
+
+
+class OrderNotActive(DomainError):
+    code = "order_not_active"
+
+
+class IdempotencyKeyReused(DomainError):
+    """The key was first used for a different request."""
+
+    code = "idempotency_key_reused"
+
+
+class Busy(DomainError):
+    """Another request holds the seats' locks right now; try again shortly."""
+
+    code = "busy"
+
+    def __init__(self, message: str, *, retry_after_seconds: float = 1.0) -> None:
+        super().__init__(message, retry_after=retry_after_seconds)
+        self.retry_after_seconds = retry_after_seconds

@@ -32,10 +32,11 @@ class UnitOfWork:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        # close() rolls back whatever was not committed (the connection goes back to the pool
+        # reset) without expiring what was read, so views can still be built from the rows.
         try:
-            await self.session.rollback()
-        finally:
             await self.session.close()
+        finally:
             self._session = None
 
     async def commit(self) -> None:

@@ -5,19 +5,32 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from voelgoedevents.adapters.cache.port import EventKey
+from voelgoedevents.adapters.database.repositories import holds as holds_repo
 from voelgoedevents.adapters.database.repositories.lookup import get_owned
 from voelgoedevents.adapters.database.tables import Event
 from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.errors import InvalidTransition
 from voelgoedevents.domain.events.event import EventSchedule, EventStatus, transition_event
+from voelgoedevents.domain.ticketing.states import HoldStatus
+from voelgoedevents.workflows.ticketing.cache_sync import after_commit
+from voelgoedevents.workflows.ticketing.release_seat import Freed, free_hold
 from voelgoedevents.workflows.views import EventView
 
 
 async def change_event_status(
-    services: Services, *, organization_id: uuid.UUID, event_id: uuid.UUID, target: EventStatus
+    services: Services,
+    *,
+    organization_id: uuid.UUID,
+    event_id: uuid.UUID,
+    target: EventStatus,
+    actor: str = "admin",
 ) -> EventView:
     """The row is locked for the change, so a concurrent reserve (which reads the event FOR
-    SHARE) either commits before the change or sees the new status."""
+    SHARE) either commits before the change or sees the new status. Cancelling expires every
+    active hold of the event in the same transaction."""
+    now = services.clock()
+    freed = Freed()
     async with services.uow() as uow:
         event = await get_owned(
             uow.session, Event, organization_id, event_id, what="event", for_update=True
@@ -25,9 +38,21 @@ async def change_event_status(
         event.status = transition_event(event.status, target)
         if target is EventStatus.POSTPONED:
             event.rescheduled_at = None  # no new date yet: no new holds, no checkout
-        event.updated_at = services.clock()
+        if target is EventStatus.CANCELLED:
+            for hold in await holds_repo.active_holds(uow.session, event.id):
+                await free_hold(
+                    uow.session,
+                    hold,
+                    status=HoldStatus.EXPIRED,
+                    reason="event_cancelled",
+                    actor=actor,
+                    now=now,
+                    freed=freed,
+                )
+        event.updated_at = now
         await uow.commit()
-        return EventView.of(event)
+    await after_commit(services, EventKey(organization_id, event_id), freed.batch())
+    return EventView.of(event)
 
 
 async def reschedule_event(

@@ -37,7 +37,8 @@ async def create_event_inventory(session: AsyncSession, event: Event, now: datet
         seats.c.block_id,
         seats.c.seat_index,
         initial_state,
-        sa.literal(0).label("version"),
+        # Versions start at 1: an empty cache holds version 0, so it never looks up to date.
+        sa.literal(1).label("version"),
         sa.literal(now, table_of(EventSeat).c.updated_at.type).label("updated_at"),
         seats.c.organization_id,
     ).where(seats.c.layout_id == event.layout_id, seats.c.organization_id == event.organization_id)
@@ -64,10 +65,10 @@ async def create_event_inventory(session: AsyncSession, event: Event, now: datet
         sa.literal(event.id, sa.Uuid).label("event_id"),
         sections.c.id,
         sections.c.capacity,
-        sa.literal(0),
-        sa.literal(0),
-        sa.literal(0),
-        sa.literal(0),
+        sa.literal(0),  # held
+        sa.literal(0),  # sold
+        sa.literal(0),  # blocked
+        sa.literal(1),  # version
         sa.literal(now, table_of(EventStandingArea).c.updated_at.type),
         sections.c.organization_id,
     ).where(

@@ -1,5 +1,6 @@
 """Every table, imported here so ``Base.metadata`` knows them all (Alembic and tests use it)."""
 
+from voelgoedevents.adapters.database.tables.cache import EventCacheStatus
 from voelgoedevents.adapters.database.tables.event import Event, TicketType
 from voelgoedevents.adapters.database.tables.seating import Block, Layout, Seat, Section
 from voelgoedevents.adapters.database.tables.tenancy import Organization
@@ -15,6 +16,7 @@ from voelgoedevents.adapters.database.tables.venue import Venue
 __all__ = [
     "Block",
     "Event",
+    "EventCacheStatus",
     "EventSeat",
     "EventStandingArea",
     "Layout",

@@ -94,6 +94,7 @@ class SeatHold(Identified, TenantOwned, Timestamped, Base):
     quantity: Mapped[int] = mapped_column(default=0)
     extension_count: Mapped[int] = mapped_column(default=0)
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(200))
+    request_fingerprint: Mapped[str] = mapped_column(sa.String(64))
     cancellation_reason: Mapped[str | None] = mapped_column(sa.String(100))
     order_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
     version: Mapped[int] = mapped_column(default=0)

@@ -53,6 +53,7 @@ def upgrade() -> None:
         sa.Column("quantity", sa.Integer(), nullable=False),
         sa.Column("extension_count", sa.Integer(), nullable=False),
         sa.Column("idempotency_key", sa.String(length=200), nullable=True),
+        sa.Column("request_fingerprint", sa.String(length=64), nullable=False),
         sa.Column("cancellation_reason", sa.String(length=100), nullable=True),
         sa.Column("order_id", sa.Uuid(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),

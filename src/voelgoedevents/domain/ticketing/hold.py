@@ -1,0 +1,64 @@
+"""Hold rules: how long a hold lives, when it may be extended, sold or released."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from voelgoedevents.domain.errors import HoldExpired, HoldNotActive
+from voelgoedevents.domain.ticketing.policy import SeatingPolicy
+from voelgoedevents.domain.ticketing.states import HoldStatus
+
+
+@dataclass(frozen=True)
+class HoldSnapshot:
+    id: uuid.UUID
+    event_id: uuid.UUID
+    status: HoldStatus
+    held_until: datetime
+    created_at: datetime
+    holder_ref: str
+    order_id: uuid.UUID | None = None
+
+    def is_live(self, now: datetime) -> bool:
+        return self.status is HoldStatus.ACTIVE and self.held_until > now
+
+
+def held_until_for_new_hold(now: datetime, policy: SeatingPolicy) -> datetime:
+    return now + policy.hold_duration
+
+
+def extended_until(hold: HoldSnapshot, now: datetime, policy: SeatingPolicy) -> datetime:
+    """A fresh hold time from now, capped at the hold's whole-life limit since creation."""
+    ensure_live(hold, now)
+    cap = hold.created_at + policy.max_hold_life
+    new_until = min(now + policy.hold_duration, cap)
+    if new_until <= hold.held_until:
+        raise HoldNotActive(
+            f"the hold cannot be extended further (it may last until {cap.isoformat()})",
+            cap=cap.isoformat(),
+        )
+    return new_until
+
+
+def ensure_live(hold: HoldSnapshot, now: datetime) -> None:
+    """Sell and extend need a hold that is active and not past its time."""
+    if hold.status is not HoldStatus.ACTIVE:
+        raise HoldNotActive(f"the hold is {hold.status.value}", status=hold.status.value)
+    if hold.held_until <= now:
+        raise HoldExpired(
+            f"the hold expired at {hold.held_until.isoformat()}",
+            held_until=hold.held_until.isoformat(),
+        )
+
+
+def release_is_noop(hold: HoldSnapshot) -> bool:
+    """Releasing twice changes nothing; a converted hold's seats are sold and stay sold."""
+    if hold.status is HoldStatus.CONVERTED:
+        raise HoldNotActive("the hold was sold; cancel or refund its order instead")
+    return hold.status is not HoldStatus.ACTIVE
+
+
+def seconds_left(held_until: datetime, now: datetime) -> int:
+    return max(0, int((held_until - now) / timedelta(seconds=1)))

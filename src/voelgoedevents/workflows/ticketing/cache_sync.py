@@ -1,0 +1,199 @@
+"""Keeping the cache in step with the database: write-through after commit, stale marks,
+rebuilds and verification.
+
+The database has already committed when these run. A cache failure here never fails the
+request: the event is marked stale (every process then stops trusting the cache for it) and the
+sweeper rebuilds it from the database once the cache answers again.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from voelgoedevents.adapters.cache.port import (
+    CacheUnavailable,
+    CommitBatch,
+    EventKey,
+    EventSnapshot,
+    HoldEntry,
+    SeatChange,
+    StandingChange,
+    unpack_state,
+)
+from voelgoedevents.adapters.database.repositories import cache_status
+from voelgoedevents.adapters.database.tables import EventSeat, EventStandingArea, SeatHold
+from voelgoedevents.bootstrap import Services
+from voelgoedevents.domain.ticketing.states import HoldStatus
+
+log = logging.getLogger(__name__)
+REBUILD_LEASE_MS = 60_000
+
+
+async def after_commit(services: Services, event: EventKey, batch: CommitBatch) -> None:
+    """Write-through: database first (done), then the cache, which also publishes the change."""
+    if services.gate.available:
+        try:
+            await services.cache.commit(event, batch)
+            services.gate.succeeded()
+            return
+        except CacheUnavailable as exc:
+            services.gate.failed()
+            log.warning("cache write failed for event %s: %s", event.event_id, exc)
+    if services.gate.enabled and (
+        batch.seats or batch.standing or batch.holds_set or batch.holds_removed
+    ):
+        await mark_stale(services, event, "a committed change could not be written to the cache")
+
+
+async def mark_stale(services: Services, event: EventKey, reason: str) -> None:
+    services.gate.stale.add(event.event_id)
+    try:
+        async with services.uow() as uow:
+            await cache_status.mark_stale(
+                uow.session,
+                organization_id=event.organization_id,
+                event_id=event.event_id,
+                reason=reason,
+                now=services.clock(),
+            )
+            await uow.commit()
+    except Exception:  # the local mark still protects this process; log for the operator
+        log.exception("could not record event %s as stale", event.event_id)
+
+
+async def snapshot(services: Services, event: EventKey) -> EventSnapshot:
+    """The event's inventory as the database has it now."""
+    async with services.uow() as uow:
+        session = uow.session
+        seats = [
+            SeatChange(row.seat_index, row.version, row.status, row.held_until)
+            for row in await session.execute(
+                sa.select(
+                    EventSeat.seat_index, EventSeat.version, EventSeat.status, EventSeat.held_until
+                ).where(EventSeat.event_id == event.event_id)
+            )
+        ]
+        standing = [
+            StandingChange(
+                row.section_id,
+                row.version,
+                row.held_count + row.sold_count + row.blocked_count,
+                row.capacity,
+            )
+            for row in await session.scalars(
+                sa.select(EventStandingArea).where(EventStandingArea.event_id == event.event_id)
+            )
+        ]
+        holds = [
+            HoldEntry(row.id, row.held_until)
+            for row in await session.execute(
+                sa.select(SeatHold.id, SeatHold.held_until).where(
+                    SeatHold.event_id == event.event_id, SeatHold.status == HoldStatus.ACTIVE
+                )
+            )
+        ]
+    return EventSnapshot(seat_count=len(seats), seats=seats, standing=standing, holds=holds)
+
+
+async def rebuild_event_cache(services: Services, event: EventKey) -> bool:
+    """Load the event from the database into the cache; False if another process is at it.
+
+    The registry is read before the database: a hold in it then was committed before the
+    snapshot, so the snapshot knows whether it is still active and dead entries can go.
+    Concurrent writers are safe: their changes carry newer versions than the snapshot's.
+    """
+    token = uuid.uuid4().hex
+    if not await services.cache.try_lock_rebuild(event, token, REBUILD_LEASE_MS):
+        return False
+    try:
+        registered = await services.cache.registry(event)
+        current = await snapshot(services, event)
+        await services.cache.load(event, current)
+        live = {entry.hold_id for entry in current.holds}
+        await services.cache.remove_holds(event, sorted(registered - live))
+        return True
+    finally:
+        await services.cache.unlock_rebuild(event, token)
+
+
+@dataclass(frozen=True)
+class SeatDrift:
+    index: int
+    cached: tuple[str, int]
+    database: tuple[str, int]
+
+
+@dataclass
+class DriftReport:
+    event_id: uuid.UUID
+    loaded: bool
+    seats_checked: int = 0
+    seats: list[SeatDrift] = field(default_factory=list)
+    standing: list[uuid.UUID] = field(default_factory=list)
+    holds_missing: list[uuid.UUID] = field(default_factory=list)
+    holds_extra: list[uuid.UUID] = field(default_factory=list)
+    repaired: bool = False
+
+    @property
+    def drift(self) -> int:
+        return (
+            len(self.seats) + len(self.standing) + len(self.holds_missing) + len(self.holds_extra)
+        )
+
+
+async def verify_event_cache(services: Services, event: EventKey, *, repair: bool) -> DriftReport:
+    """Compare the cache with the database (cache read first, then the database, so anything the
+    cache holds was committed before the database read) and, with ``repair``, make the cache
+    equal to the database."""
+    if services.cache.mode == "none":
+        return DriftReport(event.event_id, loaded=False)
+    context = await services.seat_maps.event(event.organization_id, event.event_id)
+    seat_count = context.seat_map.seat_count if context.seat_map else 0
+    cached = await services.cache.read(event, seat_count)
+    truth = await snapshot(services, event)
+    if cached is None:
+        report = DriftReport(event.event_id, loaded=False, seats_checked=seat_count)
+        if repair:
+            report.repaired = await rebuild_event_cache(services, event)
+        return report
+    report = DriftReport(event.event_id, loaded=True, seats_checked=len(truth.seats))
+    drifted: list[SeatChange] = []
+    for seat in truth.seats:
+        cached_state = unpack_state(cached.states, seat.index)
+        cached_version = cached.versions.get(seat.index, 0)
+        if (cached_state, cached_version) != (seat.state, seat.version):
+            report.seats.append(
+                SeatDrift(
+                    seat.index,
+                    (cached_state.value, cached_version),
+                    (seat.state.value, seat.version),
+                )
+            )
+            drifted.append(seat)
+    standing = [
+        area
+        for area in truth.standing
+        if cached.standing.get(area.section_id) != (area.used, area.capacity, area.version)
+    ]
+    report.standing = [area.section_id for area in standing]
+    live = {entry.hold_id: entry for entry in truth.holds}
+    report.holds_missing = sorted(hold for hold in live if hold not in cached.holds)
+    report.holds_extra = sorted(hold for hold in cached.holds if hold not in live)
+    if repair and report.drift:
+        await services.cache.commit(
+            event,
+            CommitBatch(
+                seats=drifted,
+                standing=standing,
+                holds_set=[live[hold] for hold in report.holds_missing],
+                holds_removed=report.holds_extra,
+            ),
+            force=True,
+            publish=True,
+        )
+        report.repaired = True
+    return report

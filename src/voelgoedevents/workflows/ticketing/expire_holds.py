@@ -1,0 +1,93 @@
+"""Expiry: the sweeper releases holds past their time, and keeps the cache honest.
+
+Runs in-process in every API server and as the standalone ``voelgoed worker``; any number may run
+at once (``FOR UPDATE SKIP LOCKED`` gives each sweeper different holds). An expired hold blocks
+nobody even before it is swept; sweeping makes its seats show as free on every map.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+
+from voelgoedevents.adapters.cache.port import CacheUnavailable, EventKey
+from voelgoedevents.adapters.database.repositories import cache_status
+from voelgoedevents.adapters.database.repositories import holds as repo
+from voelgoedevents.bootstrap import Services
+from voelgoedevents.domain.ticketing.states import HoldStatus
+from voelgoedevents.workflows.ticketing.cache_sync import after_commit, rebuild_event_cache
+from voelgoedevents.workflows.ticketing.release_seat import Freed, free_hold
+
+log = logging.getLogger(__name__)
+BATCH = 200
+
+
+async def expire_due_holds(services: Services, *, limit: int = BATCH) -> int:
+    """Expire up to ``limit`` holds whose time has passed, in one transaction."""
+    now = services.clock()
+    freed: dict[EventKey, Freed] = defaultdict(Freed)
+    async with services.uow() as uow:
+        due = await repo.due_holds(uow.session, now, limit)
+        for hold in due:
+            await free_hold(
+                uow.session,
+                hold,
+                status=HoldStatus.EXPIRED,
+                reason="expired",
+                actor="system:sweeper",
+                now=now,
+                freed=freed[EventKey(hold.organization_id, hold.event_id)],
+            )
+        await uow.commit()
+    for event, released in freed.items():
+        await after_commit(services, event, released.batch())
+    return len(due)
+
+
+async def rebuild_stale_events(services: Services) -> int:
+    """Learn which events are stale (for every process), and rebuild them if the cache is up."""
+    async with services.uow() as uow:
+        marks = await cache_status.stale_events(uow.session)
+    services.gate.stale = {mark.event_id for mark in marks}
+    if not services.gate.available:
+        return 0
+    rebuilt = 0
+    for mark in marks:
+        event = EventKey(mark.organization_id, mark.event_id)
+        try:
+            if not await rebuild_event_cache(services, event):
+                continue
+        except CacheUnavailable:
+            services.gate.failed()
+            return rebuilt
+        async with services.uow() as uow:
+            await cache_status.clear_stale(uow.session, mark.event_id, mark.stale_since)
+            await uow.commit()
+        services.gate.stale.discard(mark.event_id)
+        rebuilt += 1
+    return rebuilt
+
+
+async def sweep_once(services: Services) -> int:
+    expired = 0
+    while (batch := await expire_due_holds(services)) > 0:
+        expired += batch
+        if batch < BATCH:
+            break
+    if services.gate.enabled:
+        await rebuild_stale_events(services)
+    return expired
+
+
+async def run_sweeper(services: Services, stop: asyncio.Event) -> None:
+    """Until ``stop`` is set: sweep, then wait one interval. Errors are logged, never fatal."""
+    interval = services.settings.holds.sweep_interval_seconds
+    while not stop.is_set():
+        try:
+            await sweep_once(services)
+        except Exception:
+            log.exception("sweep failed; trying again in %.1f s", interval)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval)
