@@ -97,7 +97,7 @@ class MemorySeatCache:
         self, event: EventKey, batch: CommitBatch, *, force: bool = False, publish: bool = True
     ) -> None:
         state = self._event(event)
-        seats, standing, skipped = [], [], 0
+        seats, standing, older = [], [], 0
         for change in batch.seats:
             current = state.versions.get(change.index, 0)
             if change.version > current or (force and change.version == current):
@@ -112,16 +112,16 @@ class MemorySeatCache:
                         epoch_ms(change.held_until),
                     ]
                 )
-            else:
-                skipped += 1
+            elif change.version < current:
+                older += 1
         for area in batch.standing:
             current = state.standing.get(area.section_id, (0, 0, 0))[2]
             if area.version > current or (force and area.version == current):
                 state.standing[area.section_id] = (area.used, area.capacity, area.version)
                 standing.append([str(area.section_id), area.used, area.capacity, area.version])
-            else:
-                skipped += 1
-        if not skipped:
+            elif area.version < current:
+                older += 1
+        if not older:
             state.holds.update({entry.hold_id: entry.held_until for entry in batch.holds_set})
         for hold_id in batch.holds_removed:
             state.holds.pop(hold_id, None)
@@ -150,10 +150,11 @@ class MemorySeatCache:
     async def load(self, event: EventKey, snapshot: EventSnapshot, *, force: bool = False) -> None:
         await self.commit(
             event,
-            CommitBatch(seats=snapshot.seats, standing=snapshot.standing, holds_set=snapshot.holds),
+            CommitBatch(seats=snapshot.seats, standing=snapshot.standing),
             force=force,
             publish=False,
         )
+        await self.commit(event, CommitBatch(holds_set=snapshot.holds), publish=False)
         state = self._event(event)
         state.ready, state.seat_count = True, snapshot.seat_count
 

@@ -135,11 +135,10 @@ class RedisSeatCache:
                 publish=False,
             )
         await self.commit(
-            event,
-            CommitBatch(standing=snapshot.standing, holds_set=snapshot.holds),
-            force=force,
-            publish=False,
+            event, CommitBatch(standing=snapshot.standing), force=force, publish=False
         )
+        # The registry on its own: a standing area already newer must not hold it back.
+        await self.commit(event, CommitBatch(holds_set=snapshot.holds), publish=False)
         try:
             await self.client.hset(
                 self.keys(event).meta, mapping={"ready": "1", "seats": snapshot.seat_count}

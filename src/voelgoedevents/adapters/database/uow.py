@@ -5,7 +5,14 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from voelgoedevents.domain.errors import Busy
+
+# deadlock_detected, serialization_failure, lock_not_available: the database refused to wait,
+# nothing was written; the caller may simply try again.
+RETRYABLE_SQLSTATES = {"40P01", "40001", "55P03"}
 
 
 class UnitOfWork:
@@ -38,6 +45,15 @@ class UnitOfWork:
             await self.session.close()
         finally:
             self._session = None
+        if isinstance(exc, DBAPIError) and _retryable(exc):
+            raise Busy("the database is busy with the same seats; try again") from exc
 
     async def commit(self) -> None:
         await self.session.commit()
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    for error in (exc.orig, getattr(exc.orig, "__cause__", None)):
+        if getattr(error, "sqlstate", None) in RETRYABLE_SQLSTATES:
+            return True
+    return "database is locked" in str(exc.orig)  # SQLite past its busy timeout

@@ -102,22 +102,32 @@ async def snapshot(services: Services, event: EventKey) -> EventSnapshot:
 async def rebuild_event_cache(services: Services, event: EventKey) -> bool:
     """Load the event from the database into the cache; False if another process is at it.
 
-    The registry is read before the database: a hold in it then was committed before the
-    snapshot, so the snapshot knows whether it is still active and dead entries can go.
-    Concurrent writers are safe: their changes carry newer versions than the snapshot's.
+    Concurrent writers are safe: their seat changes carry newer versions than the snapshot's.
+    The registry has no versions, so it is cleaned after loading: read the registry, *then*
+    the active holds; anything registered then was committed before that read, so a hold the
+    database no longer calls active is really gone (even one the load itself put back).
     """
     token = uuid.uuid4().hex
     if not await services.cache.try_lock_rebuild(event, token, REBUILD_LEASE_MS):
         return False
     try:
+        await services.cache.load(event, await snapshot(services, event))
         registered = await services.cache.registry(event)
-        current = await snapshot(services, event)
-        await services.cache.load(event, current)
-        live = {entry.hold_id for entry in current.holds}
-        await services.cache.remove_holds(event, sorted(registered - live))
+        active = await _active_hold_ids(services, event)
+        await services.cache.remove_holds(event, sorted(registered - active))
         return True
     finally:
         await services.cache.unlock_rebuild(event, token)
+
+
+async def _active_hold_ids(services: Services, event: EventKey) -> set[uuid.UUID]:
+    async with services.uow() as uow:
+        rows = await uow.session.scalars(
+            sa.select(SeatHold.id).where(
+                SeatHold.event_id == event.event_id, SeatHold.status == HoldStatus.ACTIVE
+            )
+        )
+        return set(rows)
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,9 @@ async def extend_hold(
     now = services.clock()
     async with services.uow() as uow:
         session = uow.session
+        event_id = await repo.event_of_hold(session, organization_id, hold_id)
+        sale = await repo.lock_event_for_sale(session, organization_id, event_id)
         hold = await repo.lock_hold(session, organization_id, hold_id, holder_ref)
-        sale = await repo.lock_event_for_sale(session, organization_id, hold.event_id)
         policy = SeatingPolicy.resolve(
             services.platform_policy, sale.organization_policy, sale.event_policy
         )

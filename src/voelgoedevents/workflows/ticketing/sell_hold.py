@@ -38,13 +38,14 @@ async def sell_hold(
     now = services.clock()
     async with services.uow() as uow:
         session = uow.session
+        event_id = await repo.event_of_hold(session, organization_id, hold_id)
+        sale = await repo.lock_event_for_sale(session, organization_id, event_id)
         hold = await repo.lock_hold(session, organization_id, hold_id, holder_ref)
         context = await services.seat_maps.event(organization_id, hold.event_id)
         if hold.status is HoldStatus.CONVERTED and hold.order_id is not None:
             order = await repo.lock_order(session, organization_id, hold.order_id)
             sold = await repo.seats_of_order(session, order.id)
             return OrderView.of(order, seat_labels(context.seat_map, [r.seat_id for r in sold]))
-        sale = await repo.lock_event_for_sale(session, organization_id, hold.event_id)
         ensure_live(repo.hold_snapshot(hold), now)
         reason = sale.sale.why_not_on_sale(now)
         if reason is not None:

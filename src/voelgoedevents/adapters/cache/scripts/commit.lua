@@ -11,8 +11,9 @@
 --
 -- Each change lands only if its version is newer than the one stored (with force: not older),
 -- so changes may arrive in any order, twice, or during a rebuild, and the cache still ends up
--- equal to the database. Registry entries are set only if every change of the batch landed:
--- a hold whose seats were already overtaken by a newer change must not reappear.
+-- equal to the database. Registry entries are set only if no change of the batch was older than
+-- the cache's (an equal version is the same change, already there): a hold whose seats were
+-- overtaken by a newer change must not reappear.
 local META, OCCUPANCY, STATE, UNTIL, VERSION, HOLDS, STANDING =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local token, channel, event, force = ARGV[1], ARGV[2], ARGV[3], ARGV[4] == '1'
@@ -26,7 +27,7 @@ local function newer(version, current)
   return version > current or (force and version == current)
 end
 
-local seats, standing, skipped = {}, {}, 0
+local seats, standing, older = {}, {}, 0
 
 for _ = 1, tonumber(take()) do
   local index, version, state, held_until = take(), tonumber(take()), tonumber(take()), take()
@@ -37,8 +38,8 @@ for _ = 1, tonumber(take()) do
     redis.call('BITFIELD', UNTIL, 'SET', 'u48', slot, held_until)
     redis.call('SETBIT', OCCUPANCY, index, state == 0 and 0 or 1)
     seats[#seats + 1] = {tonumber(index), state, version, tonumber(held_until)}
-  else
-    skipped = skipped + 1
+  elseif version < redis.call('BITFIELD_RO', VERSION, 'GET', 'u32', slot)[1] then
+    older = older + 1
   end
 end
 
@@ -49,14 +50,14 @@ for _ = 1, tonumber(take()) do
     redis.call('HSET', STANDING, 'version:' .. section, version, 'used:' .. section, used,
       'capacity:' .. section, capacity)
     standing[#standing + 1] = {section, tonumber(used), tonumber(capacity), version}
-  else
-    skipped = skipped + 1
+  elseif version < current then
+    older = older + 1
   end
 end
 
 for _ = 1, tonumber(take()) do
   local hold, held_until = take(), take()
-  if skipped == 0 then
+  if older == 0 then
     redis.call('ZADD', HOLDS, held_until, hold)
   end
 end
@@ -76,4 +77,4 @@ end
 if channel ~= '' and (#seats > 0 or #standing > 0) then
   redis.call('PUBLISH', channel, cjson.encode({event = event, seats = seats, standing = standing}))
 end
-return {#seats, #standing, skipped}
+return {#seats, #standing, older}

@@ -4,6 +4,9 @@ Seat writes say what they expect (``WHERE (seat_id, version) IN ...`` or ``WHERE
 AND status = 'held'``) and return what they changed, with the new row versions. A writer that
 lost a race changes nothing and finds out from the rows returned; the caller's transaction
 decides what that means.
+
+Lock order, everywhere: event -> hold -> seats (by event id, then seat id) -> standing area.
+Transactions that take their locks in one order cannot deadlock.
 """
 
 from __future__ import annotations
@@ -142,6 +145,20 @@ def hold_snapshot(hold: SeatHold) -> HoldSnapshot:
     )
 
 
+async def event_of_hold(
+    session: AsyncSession, organization_id: uuid.UUID, hold_id: uuid.UUID
+) -> uuid.UUID:
+    """Without a lock: to lock the event before the hold (the lock order)."""
+    event_id = await session.scalar(
+        sa.select(SeatHold.event_id).where(
+            SeatHold.id == hold_id, SeatHold.organization_id == organization_id
+        )
+    )
+    if event_id is None:
+        raise NotFound("hold not found", what="hold", id=str(hold_id))
+    return event_id
+
+
 async def lock_hold(
     session: AsyncSession,
     organization_id: uuid.UUID,
@@ -257,12 +274,27 @@ async def seats_of_order(session: AsyncSession, order_id: uuid.UUID) -> list[Sea
 async def update_seats(
     session: AsyncSession, where: Sequence[Any], values: Mapping[str, Any], now: datetime
 ) -> list[SeatRow]:
-    """One conditional UPDATE; every changed row gets a new version and comes back."""
-    statement = (
-        sa.update(_SEATS)
-        .where(*where)
-        .values(**values, version=_SEATS.c.version + 1, updated_at=now)
-        .returning(*_RETURN_SEAT)
+    """One conditional UPDATE; every changed row gets a new version and comes back.
+
+    On PostgreSQL the rows are first locked in seat order (a materialized ``SELECT ... ORDER
+    BY ... FOR UPDATE``), whatever index finds them: a release (found by hold) and a reserve
+    (found by seat) touching the same seats then queue instead of deadlocking.
+    """
+    statement = sa.update(_SEATS).where(*where)
+    if session.get_bind().dialect.name == "postgresql":
+        locked = (
+            sa.select(_SEATS.c.event_id, _SEATS.c.seat_id)
+            .where(*where)
+            .order_by(_SEATS.c.event_id, _SEATS.c.seat_id)
+            .with_for_update()
+            .cte("locked")
+            .prefix_with("MATERIALIZED")
+        )
+        statement = statement.where(
+            _SEATS.c.event_id == locked.c.event_id, _SEATS.c.seat_id == locked.c.seat_id
+        )
+    statement = statement.values(**values, version=_SEATS.c.version + 1, updated_at=now).returning(
+        *_RETURN_SEAT
     )
     return [SeatRow(*row) for row in await session.execute(statement)]
 
