@@ -7,10 +7,9 @@ built at import time, and tests build theirs with their own settings and clock.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Literal
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.cluster import RedisCluster
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -23,15 +22,12 @@ from voelgoedevents.adapters.cache.redis_cache import RedisSeatCache
 from voelgoedevents.adapters.database.engine import create_engine, create_session_factory
 from voelgoedevents.adapters.database.repositories.seat_maps import SeatMapCache
 from voelgoedevents.adapters.database.uow import UnitOfWork
+from voelgoedevents.clocks import system_clock
 from voelgoedevents.domain.clock import Clock
 from voelgoedevents.domain.ticketing.policy import SeatingPolicy
 from voelgoedevents.settings import RedisSettings, Settings, load_settings
 
 CacheMode = Literal["redis", "memory", "none"]
-
-
-def system_clock() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -102,6 +98,18 @@ def redis_client(settings: RedisSettings) -> Redis | RedisCluster:
     timeout = settings.socket_timeout_seconds
     if settings.cluster:
         return RedisCluster.from_url(
-            settings.url, socket_timeout=timeout, socket_connect_timeout=timeout
+            settings.url,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            max_connections=settings.max_connections,
         )
-    return Redis.from_url(settings.url, socket_timeout=timeout, socket_connect_timeout=timeout)
+    # A bounded pool that waits: redis-py's default pool raises once its connections are all
+    # busy, which under a burst would look like Redis being down.
+    pool = BlockingConnectionPool.from_url(
+        settings.url,
+        max_connections=settings.max_connections,
+        timeout=timeout,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+    )
+    return Redis(connection_pool=pool)

@@ -36,6 +36,13 @@ class DatabaseSettings(BaseSettings):
     max_overflow: Annotated[int, Field(ge=0, le=200)] = Field(
         default=20, description="Extra connections a burst may open above pool_size."
     )
+    pre_ping: bool = Field(
+        default=False,
+        description=(
+            "Test each pooled connection before use. Costs a round trip per transaction; turn "
+            "it on only if something between here and the database drops idle connections."
+        ),
+    )
     echo: bool = Field(default=False, description="Log every SQL statement (debugging only).")
 
     @field_validator("url")
@@ -85,6 +92,13 @@ class RedisSettings(BaseSettings):
     socket_timeout_seconds: Annotated[float, Field(gt=0, le=30)] = Field(
         default=0.5,
         description="A Redis call slower than this is treated as Redis being unavailable.",
+    )
+    max_connections: Annotated[int, Field(ge=2, le=10_000)] = Field(
+        default=64,
+        description=(
+            "Connections per process (per node for a cluster). A request finding all in use "
+            "waits for one, up to the socket timeout, rather than failing."
+        ),
     )
     lock_lease_ms: Annotated[int, Field(ge=100, le=60_000)] = Field(
         default=5_000,

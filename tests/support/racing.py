@@ -14,10 +14,13 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
+import sqlalchemy as sa
+
 from voelgoedevents.bootstrap import CacheMode, Services, build_services
+from voelgoedevents.clocks import ScaledClock
 from voelgoedevents.domain.errors import DomainError
 from voelgoedevents.domain.ticketing.reservation import ReserveRequest
 from voelgoedevents.settings import DatabaseSettings, HoldSettings, RedisSettings, load_settings
@@ -25,16 +28,9 @@ from voelgoedevents.settings import DatabaseSettings, HoldSettings, RedisSetting
 from support.clock import START
 
 
-class WarpClock:
-    """Time that runs ``factor`` times faster than the wall, from ``START`` at ``wall_zero``.
-    Every process of a storm shares it, so a ten-minute hold lapses in seconds for all of them."""
-
-    def __init__(self, wall_zero: float, factor: float) -> None:
-        self.wall_zero = wall_zero
-        self.factor = factor
-
-    def __call__(self) -> datetime:
-        return START + timedelta(seconds=(time.time() - self.wall_zero) * self.factor)
+def WarpClock(wall_zero: float, factor: float) -> ScaledClock:
+    """The storms' shared clock: ``START`` (the factories' time) at ``wall_zero``, fast."""
+    return ScaledClock(START, wall_zero, factor)
 
 
 @dataclass(frozen=True)
@@ -74,6 +70,17 @@ async def _until(instant: float) -> None:
     await asyncio.sleep(max(0.0, instant - time.time()))
 
 
+async def warm_up(services: Services, connections: int = 16) -> None:
+    """Open the pool's connections before the start, so no process starts late."""
+
+    async def hold_one() -> None:
+        async with services.engine.connect() as connection:
+            await connection.execute(sa.text("SELECT 1"))
+            await asyncio.sleep(0.3)
+
+    await asyncio.gather(*(hold_one() for _ in range(connections)))
+
+
 def disable_the_guard() -> None:
     """For the demonstration only: the reserve path without its guard (no row locks, no version
     fence), with a realistic pause between its read and its write."""
@@ -83,15 +90,18 @@ def disable_the_guard() -> None:
 
     async def unlocked_read(session, event_id, seat_ids, *, lock):  # type: ignore[no-untyped-def]
         rows = await read_seats(session, event_id, seat_ids, lock=False)
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)  # a slow request: it read, then the machine got busy
         return rows
 
     def unfenced(event_id, expected_versions):  # type: ignore[no-untyped-def]
-        return [
-            repo._SEATS.c.event_id == event_id,
-            repo._SEATS.c.seat_id.in_(list(expected_versions)),
-        ]
+        return repo.SeatTarget(
+            "unfenced", {"p_event_id": event_id, "p_seat_ids": sorted(expected_versions)}
+        )
 
+    repo._CONDITIONS["unfenced"] = lambda: [  # the seats by id alone: no version, no state
+        repo._SEATS.c.event_id == sa.bindparam("p_event_id"),
+        repo._SEATS.c.seat_id.in_(sa.bindparam("p_seat_ids", expanding=True)),
+    ]
     repo.read_seats = unlocked_read  # type: ignore[assignment]
     repo.fenced = unfenced  # type: ignore[assignment]
 
@@ -111,7 +121,8 @@ async def _one_seat_race(worker: Worker) -> dict[str, Any]:
     services = worker.services()
     seat = uuid.UUID(worker.params["seat_id"])
     attempts = worker.params["attempts"]
-    await services.seat_maps.event(worker.organization_id, worker.event_id)  # warm up
+    await services.seat_maps.event(worker.organization_id, worker.event_id)
+    await warm_up(services)
 
     async def attempt(number: int) -> tuple[str, str | None]:
         request = ReserveRequest(seat_ids=[seat], holder_ref=f"p{worker.seed}-{number}")
@@ -158,6 +169,7 @@ async def _storm(worker: Worker) -> dict[str, Any]:
     log: dict[str, list[Any]] = {"held": [], "sold": [], "released": [], "refused": []}
     org, event = worker.organization_id, worker.event_id
     await services.seat_maps.event(org, event)
+    await warm_up(services)
 
     async def buyer(number: int) -> None:
         deadline = worker.start_at + duration

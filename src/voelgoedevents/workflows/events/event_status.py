@@ -26,12 +26,13 @@ async def change_event_status(
     target: EventStatus,
     actor: str = "admin",
 ) -> EventView:
-    """The row is locked for the change, so a concurrent reserve (which reads the event FOR
-    SHARE) either commits before the change or sees the new status. Cancelling expires every
-    active hold of the event in the same transaction."""
+    """The event's sales lock is taken exclusively for the change, so a concurrent reserve
+    (which holds it shared) either commits before the change or sees the new status.
+    Cancelling expires every active hold of the event in the same transaction."""
     now = services.clock()
     freed = Freed()
     async with services.uow() as uow:
+        await holds_repo.lock_event_sales(uow.session, event_id, exclusive=True)
         event = await get_owned(
             uow.session, Event, organization_id, event_id, what="event", for_update=True
         )

@@ -37,6 +37,7 @@ from voelgoedevents.adapters.cache.port import (
     SeatRef,
     StandingChange,
 )
+from voelgoedevents.adapters.database.base import new_id
 from voelgoedevents.adapters.database.repositories import audit
 from voelgoedevents.adapters.database.repositories import holds as repo
 from voelgoedevents.adapters.database.repositories.seat_maps import EventContext
@@ -324,29 +325,33 @@ async def _insert_hold(
 ) -> SeatHold:
     """First in the transaction: a second attempt with the same key stops here, on the unique
     constraint, before it touches a seat."""
-    hold = SeatHold(
-        organization_id=context.organization_id,
-        event_id=context.event_id,
-        holder_ref=request.holder_ref,
-        status=HoldStatus.ACTIVE,
-        source=request.source,
-        held_until=held_until,
-        seat_count=len(request.seat_ids or ()),
-        section_id=request.section_id,
-        quantity=request.quantity or 0,
-        idempotency_key=request.idempotency_key,
-        request_fingerprint=request.fingerprint(context.event_id),
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(hold)
+    values = {
+        "id": new_id(),
+        "organization_id": context.organization_id,
+        "event_id": context.event_id,
+        "holder_ref": request.holder_ref,
+        "status": HoldStatus.ACTIVE,
+        "source": request.source,
+        "held_until": held_until,
+        "seat_count": len(request.seat_ids or ()),
+        "section_id": request.section_id,
+        "quantity": request.quantity or 0,
+        "extension_count": 0,
+        "idempotency_key": request.idempotency_key,
+        "request_fingerprint": request.fingerprint(context.event_id),
+        "cancellation_reason": None,
+        "order_id": None,
+        "version": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
     try:
-        await session.flush()
+        await repo.insert_hold(session, values)
     except IntegrityError as exc:
         if request.idempotency_key is not None and "idempotency_key" in str(exc.orig):
             raise _DuplicateKey from None
         raise
-    return hold
+    return SeatHold(**values)  # not attached to the session: the answer's values
 
 
 async def _existing_hold(

@@ -12,7 +12,7 @@ Transactions that take their locks in one order cannot deadlock.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -95,29 +95,56 @@ _RETURN_AREA = (
 )
 
 
+async def lock_event_sales(
+    session: AsyncSession, event_id: uuid.UUID, *, exclusive: bool = False
+) -> None:
+    """The event's sales lock, for the rest of the transaction: shared by everything that sells
+    (reserve, sell, extend, block), exclusive for a status change (cancel, postpone). A cancel
+    therefore waits for the holds in flight and no hold starts on an event being cancelled.
+
+    A PostgreSQL advisory lock, not ``SELECT ... FOR SHARE``: hundreds of buyers share-locking
+    one event row make PostgreSQL build a new MultiXact per locker and write it into the row,
+    which serialises an on-sale on that row. The advisory lock lives in the lock manager.
+    (SQLite runs one writer at a time anyway: nothing to do.)
+    """
+    connection = await session.connection()
+    if connection.dialect.name != "postgresql":
+        return
+    statement = _EXCLUSIVE_SALES_LOCK if exclusive else _SHARED_SALES_LOCK
+    await connection.execute(statement, {"event": str(event_id)})
+
+
+# The advisory lock key of an event: a hash of its id, seeded with a constant of ours so the keys
+# stay apart from those other software on the same database might take with the default seed.
+_SALES_LOCK_KEY = sa.func.hashtextextended(sa.bindparam("event", type_=sa.Text), 8_300_001)
+_SHARED_SALES_LOCK = sa.select(sa.func.pg_advisory_xact_lock_shared(_SALES_LOCK_KEY))
+_EXCLUSIVE_SALES_LOCK = sa.select(sa.func.pg_advisory_xact_lock(_SALES_LOCK_KEY))
+_SALE_FACTS = (
+    sa.select(
+        Event.status,
+        Event.start_at,
+        Event.end_at,
+        Event.sale_start_at,
+        Event.sale_end_at,
+        Event.rescheduled_at,
+        Event.settings,
+        Event.layout_id,
+        Organization.settings.label("organization_settings"),
+    )
+    .join(Organization, Organization.id == Event.organization_id)
+    .where(Event.id == sa.bindparam("event"), Event.organization_id == sa.bindparam("org"))
+)
+
+
 async def lock_event_for_sale(
     session: AsyncSession, organization_id: uuid.UUID, event_id: uuid.UUID
 ) -> SaleContext:
-    """FOR SHARE: a concurrent status change (cancel, postpone) waits for this transaction, and
-    this transaction waits for it, so no hold is taken on an event that just stopped selling."""
-    row = (
-        await session.execute(
-            sa.select(
-                Event.status,
-                Event.start_at,
-                Event.end_at,
-                Event.sale_start_at,
-                Event.sale_end_at,
-                Event.rescheduled_at,
-                Event.settings,
-                Event.layout_id,
-                Organization.settings.label("organization_settings"),
-            )
-            .join(Organization, Organization.id == Event.organization_id)
-            .where(Event.id == event_id, Event.organization_id == organization_id)
-            .with_for_update(read=True, of=Event)
-        )
-    ).one_or_none()
+    """Take the event's shared sales lock, *then* read it (the read's snapshot comes after any
+    status change that held the lock), so no hold is taken on an event that stopped selling."""
+    await lock_event_sales(session, event_id)
+    connection = await session.connection()
+    result = await connection.execute(_SALE_FACTS, {"event": event_id, "org": organization_id})
+    row = result.one_or_none()
     if row is None:
         raise NotFound("event not found")
     schedule = EventSchedule(row.start_at, row.end_at, row.sale_start_at, row.sale_end_at)
@@ -131,6 +158,15 @@ async def lock_event_for_sale(
 
 
 # --- holds ------------------------------------------------------------------------------------
+
+
+_INSERT_HOLD = sa.insert(_HOLDS)
+
+
+async def insert_hold(session: AsyncSession, values: Mapping[str, Any]) -> None:
+    """A Core insert: on the reserve path an ORM flush of one row costs more than the SQL."""
+    connection = await session.connection()
+    await connection.execute(_INSERT_HOLD, dict(values))
 
 
 def hold_snapshot(hold: SeatHold) -> HoldSnapshot:
@@ -271,8 +307,88 @@ async def seats_of_order(session: AsyncSession, order_id: uuid.UUID) -> list[Sea
     return [SeatRow(*row) for row in rows]
 
 
+@dataclass(frozen=True)
+class SeatTarget:
+    """Which seats a write is for, and what they must still look like: a kind of condition
+    (see ``_CONDITIONS``) with its parameters. Statements are built once per kind."""
+
+    kind: str
+    params: Mapping[str, Any]
+
+
+def fenced(event_id: uuid.UUID, expected_versions: Mapping[uuid.UUID, int]) -> SeatTarget:
+    """Match each seat only at the version the writer saw: the fencing value. A writer whose lock
+    lease ran out while it was paused finds its versions outdated and changes nothing."""
+    return SeatTarget(
+        "fenced", {"p_event_id": event_id, "p_pairs": sorted(expected_versions.items())}
+    )
+
+
+def held_by(hold_id: uuid.UUID, seat_ids: Iterable[uuid.UUID] | None = None) -> SeatTarget:
+    if seat_ids is None:
+        return SeatTarget("held_by", {"p_hold_id": hold_id})
+    return SeatTarget("held_by_seats", {"p_hold_id": hold_id, "p_seat_ids": sorted(seat_ids)})
+
+
+def sold_by(order_id: uuid.UUID) -> SeatTarget:
+    return SeatTarget("sold_by", {"p_order_id": order_id})
+
+
+_CONDITIONS: dict[str, Callable[[], list[Any]]] = {
+    "fenced": lambda: [
+        _SEATS.c.event_id == sa.bindparam("p_event_id"),
+        sa.tuple_(_SEATS.c.seat_id, _SEATS.c.version).in_(sa.bindparam("p_pairs", expanding=True)),
+    ],
+    "held_by": lambda: [
+        _SEATS.c.hold_id == sa.bindparam("p_hold_id"),
+        _SEATS.c.status == SeatState.HELD.value,
+    ],
+    "held_by_seats": lambda: [
+        _SEATS.c.hold_id == sa.bindparam("p_hold_id"),
+        _SEATS.c.status == SeatState.HELD.value,
+        _SEATS.c.seat_id.in_(sa.bindparam("p_seat_ids", expanding=True)),
+    ],
+    "sold_by": lambda: [
+        _SEATS.c.order_id == sa.bindparam("p_order_id"),
+        _SEATS.c.status == SeatState.SOLD.value,
+    ],
+}
+_UPDATES: dict[tuple[str, tuple[str, ...], bool], Any] = {}
+
+
+def _update_statement(kind: str, columns: tuple[str, ...], lock_in_order: bool) -> Any:
+    """Built once per (condition, columns): on the hot path, building SQLAlchemy statements
+    costs more than running them."""
+    key = (kind, columns, lock_in_order)
+    statement = _UPDATES.get(key)
+    if statement is None:
+        where = _CONDITIONS[kind]()
+        statement = sa.update(_SEATS).where(*where)
+        if lock_in_order:
+            locked = (
+                sa.select(_SEATS.c.event_id, _SEATS.c.seat_id)
+                .where(*where)
+                .order_by(_SEATS.c.event_id, _SEATS.c.seat_id)
+                .with_for_update()
+                .cte("locked")
+                .prefix_with("MATERIALIZED")
+            )
+            statement = statement.where(
+                _SEATS.c.event_id == locked.c.event_id, _SEATS.c.seat_id == locked.c.seat_id
+            )
+        statement = statement.values(
+            {
+                **{name: sa.bindparam(f"new_{name}") for name in columns},
+                "version": _SEATS.c.version + 1,
+                "updated_at": sa.bindparam("new_updated_at"),
+            }
+        ).returning(*_RETURN_SEAT)
+        _UPDATES[key] = statement
+    return statement
+
+
 async def update_seats(
-    session: AsyncSession, where: Sequence[Any], values: Mapping[str, Any], now: datetime
+    session: AsyncSession, target: SeatTarget, values: Mapping[str, Any], now: datetime
 ) -> list[SeatRow]:
     """One conditional UPDATE; every changed row gets a new version and comes back.
 
@@ -280,41 +396,16 @@ async def update_seats(
     BY ... FOR UPDATE``), whatever index finds them: a release (found by hold) and a reserve
     (found by seat) touching the same seats then queue instead of deadlocking.
     """
-    statement = sa.update(_SEATS).where(*where)
-    if session.get_bind().dialect.name == "postgresql":
-        locked = (
-            sa.select(_SEATS.c.event_id, _SEATS.c.seat_id)
-            .where(*where)
-            .order_by(_SEATS.c.event_id, _SEATS.c.seat_id)
-            .with_for_update()
-            .cte("locked")
-            .prefix_with("MATERIALIZED")
-        )
-        statement = statement.where(
-            _SEATS.c.event_id == locked.c.event_id, _SEATS.c.seat_id == locked.c.seat_id
-        )
-    statement = statement.values(**values, version=_SEATS.c.version + 1, updated_at=now).returning(
-        *_RETURN_SEAT
+    connection = await session.connection()
+    statement = _update_statement(
+        target.kind, tuple(sorted(values)), connection.dialect.name == "postgresql"
     )
-    return [SeatRow(*row) for row in await session.execute(statement)]
-
-
-def fenced(event_id: uuid.UUID, expected_versions: Mapping[uuid.UUID, int]) -> list[Any]:
-    """Match each seat only at the version the writer saw: the fencing value. A writer whose lock
-    lease ran out while it was paused finds its versions outdated and changes nothing."""
-    pairs = sorted(expected_versions.items())
-    return [_SEATS.c.event_id == event_id, sa.tuple_(_SEATS.c.seat_id, _SEATS.c.version).in_(pairs)]
-
-
-def held_by(hold_id: uuid.UUID, seat_ids: Iterable[uuid.UUID] | None = None) -> list[Any]:
-    where = [_SEATS.c.hold_id == hold_id, _SEATS.c.status == SeatState.HELD.value]
-    if seat_ids is not None:
-        where.append(_SEATS.c.seat_id.in_(sorted(seat_ids)))
-    return where
-
-
-def sold_by(order_id: uuid.UUID) -> list[Any]:
-    return [_SEATS.c.order_id == order_id, _SEATS.c.status == SeatState.SOLD.value]
+    parameters = {
+        **target.params,
+        **{f"new_{name}": value for name, value in values.items()},
+        "new_updated_at": now,
+    }
+    return [SeatRow(*row) for row in await connection.execute(statement, parameters)]
 
 
 FREE = {"status": SeatState.AVAILABLE.value, "hold_id": None, "order_id": None, "held_until": None}
