@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -79,3 +80,63 @@ def test_a_bad_setting_exits_2_naming_the_variable(cli, monkeypatch: pytest.Monk
     result = cli("org", "list")
     assert result.exit_code == 2
     assert result.stderr.startswith("error: invalid configuration: VOELGOED_HOLD_DEFAULT_SECONDS")
+
+
+def test_check_event_and_cache_commands_without_redis(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    cli("org", "create", "Demo", "--slug", "demo")
+    venue = json.loads(cli("venue", "create", "Hall", "--org", "demo").stdout)
+    document = tmp_path / "hall.json"
+    document.write_text(json.dumps(small_document()))
+    layout = json.loads(
+        cli(
+            "layout", "import", str(document), "--org", "demo", "--venue", venue["id"], "--activate"
+        ).stdout
+    )
+    event = json.loads(
+        cli(
+            "event",
+            "create",
+            "Gala",
+            "--org",
+            "demo",
+            "--venue",
+            venue["id"],
+            "--layout",
+            layout["id"],
+            "--start",
+            "2031-05-01T19:00+02:00",
+            "--end",
+            "2031-05-01T22:00+02:00",
+        ).stdout
+    )
+    checked = cli("check", "event", event["id"], "--org", "demo")
+    assert checked.exit_code == 0 and json.loads(checked.stdout)["ok"] is True
+    refused = cli("cache", "verify", event["id"], "--org", "demo")
+    assert refused.exit_code == 1
+    assert "no Redis configured" in refused.stderr
+    other = cli("check", "event", event["id"], "--org", "nobody")
+    assert other.exit_code == 1 and "not found" in other.stderr
+
+
+async def test_cache_rebuild_and_verify_with_redis(
+    pg_services, postgres_url: str, redis_namespace: str, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from support.factories import on_sale_scenario
+    from support.servers import REDIS_URL
+
+    scenario = await on_sale_scenario(pg_services)
+    monkeypatch.setenv("VOELGOED_DATABASE_URL", postgres_url)
+    monkeypatch.setenv("VOELGOED_REDIS_URL", REDIS_URL)
+    monkeypatch.setenv("VOELGOED_REDIS_NAMESPACE", redis_namespace)
+    runner = CliRunner()
+
+    def invoke(*args: str) -> Result:
+        return runner.invoke(app, list(args), catch_exceptions=False)
+
+    event, org = str(scenario.event.id), str(scenario.org_id)
+    cold = await asyncio.to_thread(invoke, "cache", "verify", event, "--org", org)
+    assert cold.exit_code == 0 and "False" in cold.stdout  # nothing loaded yet: no drift
+    assert (await asyncio.to_thread(invoke, "cache", "rebuild", event, "--org", org)).exit_code == 0
+    verified = await asyncio.to_thread(invoke, "cache", "verify", event, "--org", org)
+    assert verified.exit_code == 0, verified.stdout
+    assert "True" in verified.stdout  # loaded

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from voelgoedevents.entrypoints.cli import db, event, layout
+from voelgoedevents.entrypoints.cli import db, event, layout, operations
 from voelgoedevents.entrypoints.cli.tenancy import org_app, venue_app
 
 app = typer.Typer(
@@ -17,6 +17,9 @@ app.add_typer(org_app, name="org")
 app.add_typer(venue_app, name="venue")
 app.add_typer(layout.app, name="layout")
 app.add_typer(event.app, name="event")
+app.add_typer(operations.cache_app, name="cache")
+app.add_typer(operations.check_app, name="check")
+app.command("worker")(operations.worker)
 
 
 def run() -> None:
