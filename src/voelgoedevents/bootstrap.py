@@ -11,6 +11,8 @@ from typing import Literal
 
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.cluster import RedisCluster
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from voelgoedevents.adapters.cache.feed import LocalFeed
@@ -96,12 +98,16 @@ def _cache(mode: CacheMode, settings: RedisSettings, feed: LocalFeed) -> SeatCac
 def redis_client(settings: RedisSettings) -> Redis | RedisCluster:
     assert settings.url is not None
     timeout = settings.socket_timeout_seconds
+    # redis-py gives URL-built connections no retries unless told: a reply lost to a timeout
+    # would leave the script's effects (locks) behind with nobody to answer for them.
+    retry = Retry(ExponentialWithJitterBackoff(base=0.01, cap=0.2), settings.retries)
     if settings.cluster:
         return RedisCluster.from_url(
             settings.url,
             socket_timeout=timeout,
             socket_connect_timeout=timeout,
             max_connections=settings.max_connections,
+            retry=retry,
         )
     # A bounded pool that waits: redis-py's default pool raises once its connections are all
     # busy, which under a burst would look like Redis being down.
@@ -111,5 +117,6 @@ def redis_client(settings: RedisSettings) -> Redis | RedisCluster:
         timeout=timeout,
         socket_timeout=timeout,
         socket_connect_timeout=timeout,
+        retry=retry,
     )
-    return Redis(connection_pool=pool)
+    return Redis.from_pool(pool)  # owns the pool: closing the client closes its connections

@@ -7,9 +7,9 @@ problem, which the CLI prints without a traceback.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -100,6 +100,13 @@ class RedisSettings(BaseSettings):
             "waits for one, up to the socket timeout, rather than failing."
         ),
     )
+    retries: Annotated[int, Field(ge=0, le=10)] = Field(
+        default=2,
+        description=(
+            "Times a command is re-sent after a timeout or a dropped connection. Safe: every "
+            "script answers a repeat of the same request as it answered the first."
+        ),
+    )
     lock_lease_ms: Annotated[int, Field(ge=100, le=60_000)] = Field(
         default=5_000,
         description="Lease of a per-seat lock. It only has to outlive one reserve transaction.",
@@ -162,10 +169,48 @@ class HoldSettings(BaseSettings):
         return timedelta(seconds=self.default_seconds)
 
 
+DEVELOPMENT_SECRET = "development-only-not-a-secret"
+
+
+class ApiSettings(BaseSettings):
+    """The HTTP API: who runs it, its limits, and the secret behind public stream tokens."""
+
+    model_config = SettingsConfigDict(env_prefix="VOELGOED_API_", extra="ignore")
+
+    environment: Literal["development", "production"] = Field(
+        default="development",
+        description="`production` refuses the development placeholder secret.",
+    )
+    secret: str = Field(
+        default=DEVELOPMENT_SECRET,
+        min_length=16,
+        description=(
+            "Signs the public read tokens of event seat streams. Set a long random value in "
+            "production; the default is refused there."
+        ),
+    )
+    rate_limit_per_second: Annotated[int, Field(ge=0, le=1_000_000)] = Field(
+        default=200, description="Requests per second per API key; 0 turns the limit off."
+    )
+    max_body_bytes: Annotated[int, Field(ge=1_024, le=10_000_000)] = Field(
+        default=1_000_000, description="Largest request body, except layout documents."
+    )
+    max_document_bytes: Annotated[int, Field(ge=1_024, le=200_000_000)] = Field(
+        default=40_000_000, description="Largest layout document (100,000 seats is ~10 MB)."
+    )
+
+    @model_validator(mode="after")
+    def _no_placeholder_in_production(self) -> ApiSettings:
+        if self.environment == "production" and self.secret == DEVELOPMENT_SECRET:
+            raise ValueError("set VOELGOED_API_SECRET: the placeholder is for development only")
+        return self
+
+
 GROUPS: dict[str, type[BaseSettings]] = {
     "database": DatabaseSettings,
     "redis": RedisSettings,
     "holds": HoldSettings,
+    "api": ApiSettings,
 }
 
 
@@ -176,6 +221,7 @@ class Settings:
     database: DatabaseSettings
     redis: RedisSettings
     holds: HoldSettings
+    api: ApiSettings = field(default_factory=ApiSettings)
 
 
 class SettingsError(Exception):

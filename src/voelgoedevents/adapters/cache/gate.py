@@ -12,6 +12,8 @@ import time
 import uuid
 from collections.abc import Callable
 
+from voelgoedevents.adapters.metrics import CACHE_FALLBACKS
+
 
 class CacheGate:
     def __init__(
@@ -37,6 +39,7 @@ class CacheGate:
         return self.available and event_id not in self.stale
 
     def failed(self) -> None:
+        CACHE_FALLBACKS.inc()
         self.failures += 1
         self._open_until = self._monotonic() + self._cooldown
 

@@ -1,8 +1,9 @@
 """The seat cache in Redis (a single node or a cluster): bitmaps, the hold registry, the locks.
 
 Two scripts do the work (``scripts/claim.lua``, ``scripts/commit.lua``), each touching only one
-event's keys, which share a hash tag. Both are safe to run twice for the same request: redis-py
-retries a command whose reply was lost, and the scripts answer such a retry as the first run.
+event's keys, which share a hash tag. Both are safe to run twice for the same request: the
+client (configured in ``bootstrap.redis_client``) re-sends a command whose reply was lost, and
+the scripts answer such a repeat as they answered the first run.
 Every Redis error becomes :class:`CacheUnavailable`; the caller then relies on the database.
 """
 
@@ -51,6 +52,7 @@ class RedisSeatCache:
         self._claim = client.register_script(_script("claim.lua"))
         self._commit = client.register_script(_script("commit.lua"))
         self._unlock = client.register_script(_script("unlock.lua"))
+        self._ready = client.register_script(_script("ready.lua"))
 
     def keys(self, event: EventKey) -> EventKeys:
         return EventKeys(self.namespace, event)
@@ -125,7 +127,18 @@ class RedisSeatCache:
         await self._run(self._unlock, [keys.seat_lock(seat.seat_id) for seat in seats], [token])
 
     async def load(self, event: EventKey, snapshot: EventSnapshot, *, force: bool = False) -> None:
-        """Merge the snapshot in chunks (Redis stays responsive), then mark the event ready."""
+        """Merge the snapshot in chunks (Redis stays responsive), then mark the event ready.
+
+        The load carries a token from its first call to its last: if Redis restarts in between
+        (and comes back empty), the last call finds the token gone and the load fails rather
+        than declaring a half-loaded event complete.
+        """
+        keys = self.keys(event)
+        token = uuid.uuid4().hex
+        try:
+            await self.client.hset(keys.meta, "loading", token)
+        except (RedisError, OSError) as exc:
+            raise CacheUnavailable(f"redis: {exc}") from exc
         seats = list(snapshot.seats)
         for start in range(0, max(len(seats), 1), LOAD_CHUNK):
             await self.commit(
@@ -139,12 +152,8 @@ class RedisSeatCache:
         )
         # The registry on its own: a standing area already newer must not hold it back.
         await self.commit(event, CommitBatch(holds_set=snapshot.holds), publish=False)
-        try:
-            await self.client.hset(
-                self.keys(event).meta, mapping={"ready": "1", "seats": snapshot.seat_count}
-            )
-        except (RedisError, OSError) as exc:
-            raise CacheUnavailable(f"redis: {exc}") from exc
+        if not await self._run(self._ready, [keys.meta], [token, snapshot.seat_count]):
+            raise CacheUnavailable("redis lost the event's data while it was being loaded")
 
     async def remove_holds(self, event: EventKey, hold_ids: Sequence[uuid.UUID]) -> None:
         if hold_ids:

@@ -26,6 +26,7 @@ from voelgoedevents.adapters.cache.port import (
 )
 from voelgoedevents.adapters.database.repositories import cache_status
 from voelgoedevents.adapters.database.tables import EventSeat, EventStandingArea, SeatHold
+from voelgoedevents.adapters.metrics import CACHE_REBUILDS
 from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.ticketing.states import HoldStatus
 
@@ -112,6 +113,7 @@ async def rebuild_event_cache(services: Services, event: EventKey) -> bool:
         return False
     try:
         await services.cache.load(event, await snapshot(services, event))
+        CACHE_REBUILDS.inc()
         registered = await services.cache.registry(event)
         active = await _active_hold_ids(services, event)
         await services.cache.remove_holds(event, sorted(registered - active))

@@ -10,15 +10,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import defaultdict
 
 from voelgoedevents.adapters.cache.port import CacheUnavailable, EventKey
 from voelgoedevents.adapters.database.repositories import cache_status
 from voelgoedevents.adapters.database.repositories import holds as repo
+from voelgoedevents.adapters.metrics import HOLDS_EXPIRED
 from voelgoedevents.bootstrap import Services
-from voelgoedevents.domain.ticketing.states import HoldStatus
 from voelgoedevents.workflows.ticketing.cache_sync import after_commit, rebuild_event_cache
-from voelgoedevents.workflows.ticketing.release_seat import Freed, free_hold
+from voelgoedevents.workflows.ticketing.release_seat import expire_holds_together
 
 log = logging.getLogger(__name__)
 BATCH = 200
@@ -27,20 +26,13 @@ BATCH = 200
 async def expire_due_holds(services: Services, *, limit: int = BATCH) -> int:
     """Expire up to ``limit`` holds whose time has passed, in one transaction."""
     now = services.clock()
-    freed: dict[EventKey, Freed] = defaultdict(Freed)
     async with services.uow() as uow:
         due = await repo.due_holds(uow.session, now, limit)
-        for hold in due:
-            await free_hold(
-                uow.session,
-                hold,
-                status=HoldStatus.EXPIRED,
-                reason="expired",
-                actor="system:sweeper",
-                now=now,
-                freed=freed[EventKey(hold.organization_id, hold.event_id)],
-            )
+        freed = await expire_holds_together(
+            uow.session, due, reason="expired", actor="system:sweeper", now=now
+        )
         await uow.commit()
+    HOLDS_EXPIRED.inc(len(due))
     for event, released in freed.items():
         await after_commit(services, event, released.batch())
     return len(due)

@@ -116,6 +116,63 @@ async def _free_places(
     ]
 
 
+async def expire_holds_together(
+    session: AsyncSession,
+    holds: Sequence[SeatHold],
+    *,
+    reason: str,
+    actor: str,
+    now: datetime,
+) -> dict[EventKey, Freed]:
+    """Expire many holds in one transaction (the sweeper). Their seats are freed by ONE update,
+    which locks them in the global seat order: freeing hold after hold would lock seats out of
+    that order and could deadlock with a reserve taking over some of them."""
+    freed: dict[EventKey, Freed] = {}
+    seated = [hold for hold in holds if hold.section_id is None]
+    holders = await repo.seat_holders(session, [hold.id for hold in seated])
+    rows = []
+    if seated:
+        rows = await repo.update_seats(
+            session, repo.held_by_any([hold.id for hold in seated]), repo.FREE, now
+        )
+    by_hold: dict[uuid.UUID, list[repo.SeatRow]] = {hold.id: [] for hold in seated}
+    for row in rows:
+        by_hold[holders[row.seat_id]].append(row)
+    for hold in holds:
+        into = freed.setdefault(EventKey(hold.organization_id, hold.event_id), Freed())
+        if hold.section_id is not None:
+            await free_hold(
+                session,
+                hold,
+                status=HoldStatus.EXPIRED,
+                reason=reason,
+                actor=actor,
+                now=now,
+                freed=into,
+            )
+            continue
+        mine = by_hold[hold.id]
+        into.seats += [SeatChange(row.seat_index, row.version, row.status) for row in mine]
+        into.holds_removed.append(hold.id)
+        hold.status, hold.cancellation_reason = HoldStatus.EXPIRED, reason
+        hold.updated_at, hold.version = now, hold.version + 1
+        await audit.record(
+            session,
+            organization_id=hold.organization_id,
+            event_id=hold.event_id,
+            changes=[
+                audit.Change(
+                    SeatState.HELD, SeatState.AVAILABLE, seat_id=row.seat_id, hold_id=hold.id
+                )
+                for row in mine
+            ],
+            actor=actor,
+            reason=reason,
+            now=now,
+        )
+    return freed
+
+
 async def release_hold(
     services: Services,
     *,

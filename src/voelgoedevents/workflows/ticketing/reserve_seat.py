@@ -19,8 +19,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import random
+import time
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -42,10 +44,12 @@ from voelgoedevents.adapters.database.repositories import audit
 from voelgoedevents.adapters.database.repositories import holds as repo
 from voelgoedevents.adapters.database.repositories.seat_maps import EventContext
 from voelgoedevents.adapters.database.tables import SeatHold
+from voelgoedevents.adapters.metrics import HOLD_ATTEMPTS, HOLD_LATENCY, LOCK_WAITS
 from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.errors import (
     Busy,
     CapacityExceeded,
+    DomainError,
     EventNotOnSale,
     IdempotencyKeyReused,
     InvalidInput,
@@ -77,6 +81,27 @@ async def reserve_seat(
     event_id: uuid.UUID,
     request: ReserveRequest,
     actor: str | None = None,
+) -> HoldView:
+    started = time.perf_counter()
+    outcome = "error"
+    try:
+        held = await _reserve(services, organization_id, event_id, request, actor)
+        outcome = "held"
+        return held
+    except DomainError as exc:
+        outcome = exc.code
+        raise
+    finally:
+        HOLD_ATTEMPTS.labels(outcome).inc()
+        HOLD_LATENCY.observe(time.perf_counter() - started)
+
+
+async def _reserve(
+    services: Services,
+    organization_id: uuid.UUID,
+    event_id: uuid.UUID,
+    request: ReserveRequest,
+    actor: str | None,
 ) -> HoldView:
     context = await services.seat_maps.event(organization_id, event_id)
     actor = actor or f"holder:{request.holder_ref}"
@@ -114,14 +139,15 @@ async def _reserve_seats(
     seats = [SeatRef(seat, seat_map.seats[seat].index) for seat in sorted(seat_ids)]
     event = EventKey(context.organization_id, context.event_id)
     token = _lock_token(context.organization_id, request.idempotency_key)
-    claim = await _claim(services, event, seats, token)
+    tried = await _claim(services, event, seats, token)
+    claim = tried.claim
     try:
         try:
             hold, changes = await _write_seat_hold(services, context, request, seats, claim, actor)
         except _FenceMismatch:
             hold, changes = await _write_seat_hold(services, context, request, seats, None, actor)
     except BaseException:
-        if claim is not None:
+        if tried.may_hold_locks:
             await _unlock_quietly(services, event, seats, token)
         raise
     await after_commit(
@@ -130,20 +156,27 @@ async def _reserve_seats(
         CommitBatch(
             seats=changes,
             holds_set=[HoldEntry(hold.id, hold.held_until)],
-            unlock_token=token if claim is not None else None,
-            unlock_seats=seats if claim is not None else (),
+            unlock_token=token if tried.may_hold_locks else None,
+            unlock_seats=seats if tried.may_hold_locks else (),
         ),
     )
     return HoldView.of(hold, seat_labels(seat_map, seat_ids), services.clock())
 
 
+@dataclass(frozen=True)
+class _Tried:
+    claim: Claim | None  # None: go by the database alone
+    may_hold_locks: bool  # a claim that failed mid-flight may still have taken its locks
+
+
 async def _claim(
     services: Services, event: EventKey, seats: Sequence[SeatRef], token: str
-) -> Claim | None:
-    """Take the seats' locks in the cache. ``None``: go by the database alone (no cache, cache
-    down or stale, or being rebuilt elsewhere). Raises SeatUnavailable, or Busy after retries."""
+) -> _Tried:
+    """Take the seats' locks in the cache; without a claim (no cache, cache down or stale, or
+    being rebuilt elsewhere) the database decides alone. Raises SeatUnavailable, or Busy after
+    retries."""
     if not services.gate.trusted_for(event.event_id):
-        return None
+        return _Tried(None, may_hold_locks=False)
     settings = services.settings.redis
     try:
         for attempt in range(settings.lock_attempts):
@@ -152,7 +185,7 @@ async def _claim(
             )
             services.gate.succeeded()
             if claim.status is ClaimStatus.CLAIMED:
-                return claim
+                return _Tried(claim, may_hold_locks=True)
             if claim.status is ClaimStatus.UNAVAILABLE:
                 by_index = {seat.index: seat.seat_id for seat in seats}
                 raise SeatUnavailable(
@@ -163,12 +196,15 @@ async def _claim(
                 )
             if claim.status is ClaimStatus.COLD:
                 if not await rebuild_event_cache(services, event):
-                    return None
+                    return _Tried(None, may_hold_locks=False)
                 continue
+            LOCK_WAITS.inc()
             await asyncio.sleep(_backoff(settings.lock_retry_base_ms, attempt))
     except CacheUnavailable:
+        # The script may have run and only its reply been lost: its locks are released (by
+        # token, so never anyone else's) when this request ends, not left to their lease.
         services.gate.failed()
-        return None
+        return _Tried(None, may_hold_locks=True)
     raise Busy("another request is reserving these seats right now; try again shortly")
 
 

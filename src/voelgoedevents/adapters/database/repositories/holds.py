@@ -12,7 +12,7 @@ Transactions that take their locks in one order cannot deadlock.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -298,6 +298,18 @@ async def seats_of_hold(session: AsyncSession, hold_id: uuid.UUID) -> list[SeatR
     return [SeatRow(*row) for row in rows]
 
 
+async def seat_holders(
+    session: AsyncSession, hold_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, uuid.UUID]:
+    """seat id -> the hold holding it, for these holds (no lock: for bookkeeping)."""
+    rows = await session.execute(
+        sa.select(_SEATS.c.seat_id, _SEATS.c.hold_id).where(
+            _SEATS.c.hold_id.in_(list(hold_ids)), _SEATS.c.status == SeatState.HELD.value
+        )
+    )
+    return {row.seat_id: row.hold_id for row in rows}
+
+
 async def seats_of_order(session: AsyncSession, order_id: uuid.UUID) -> list[SeatRow]:
     rows = await session.execute(
         sa.select(*_RETURN_SEAT).where(
@@ -330,6 +342,10 @@ def held_by(hold_id: uuid.UUID, seat_ids: Iterable[uuid.UUID] | None = None) -> 
     return SeatTarget("held_by_seats", {"p_hold_id": hold_id, "p_seat_ids": sorted(seat_ids)})
 
 
+def held_by_any(hold_ids: Iterable[uuid.UUID]) -> SeatTarget:
+    return SeatTarget("held_by_any", {"p_hold_ids": sorted(hold_ids)})
+
+
 def sold_by(order_id: uuid.UUID) -> SeatTarget:
     return SeatTarget("sold_by", {"p_order_id": order_id})
 
@@ -347,6 +363,10 @@ _CONDITIONS: dict[str, Callable[[], list[Any]]] = {
         _SEATS.c.hold_id == sa.bindparam("p_hold_id"),
         _SEATS.c.status == SeatState.HELD.value,
         _SEATS.c.seat_id.in_(sa.bindparam("p_seat_ids", expanding=True)),
+    ],
+    "held_by_any": lambda: [
+        _SEATS.c.hold_id.in_(sa.bindparam("p_hold_ids", expanding=True)),
+        _SEATS.c.status == SeatState.HELD.value,
     ],
     "sold_by": lambda: [
         _SEATS.c.order_id == sa.bindparam("p_order_id"),
