@@ -131,3 +131,28 @@ class Busy(DomainError):
     def __init__(self, message: str, *, retry_after_seconds: float = 1.0) -> None:
         super().__init__(message, retry_after=retry_after_seconds)
         self.retry_after_seconds = retry_after_seconds
+
+
+# --- access ---------------------------------------------------------------------------------
+
+
+class Unauthenticated(DomainError):
+    code = "unauthenticated"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after_seconds: float = 1.0) -> None:
+        super().__init__(message, retry_after=retry_after_seconds)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class IdempotencyInFlight(DomainError):
+    """The same Idempotency-Key is being answered right now; ask again shortly."""
+
+    code = "idempotency_key_in_flight"

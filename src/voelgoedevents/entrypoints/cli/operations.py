@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import typer
 from rich.table import Table
@@ -142,3 +146,26 @@ async def _sweep_until_stopped(services: Services) -> None:
         await run_sweeper(services, stop)
     finally:
         await services.aclose()
+
+
+def bench(
+    name: str = typer.Argument(..., help="layouts, holds, http or all"),
+    extra: list[str] | None = typer.Argument(None, help="Options passed to the benchmark."),
+) -> None:
+    """Run a benchmark from the source tree's benchmarks/ (writes docs/benchmarks.md)."""
+    root = Path(__file__).resolve().parents[4]
+    if not (root / "benchmarks" / "__main__.py").exists():
+        raise fail("the benchmarks live in the source tree: run this from a checkout")
+    command = [sys.executable, "-m", "benchmarks", name, *(extra or [])]
+    raise typer.Exit(subprocess.call(command, cwd=root))
+
+
+def openapi(output: Path | None = typer.Option(None, "--output", "-o")) -> None:
+    """Print the HTTP API's OpenAPI document (checked in as docs/openapi.json)."""
+    from voelgoedevents.entrypoints.api.app import create_app
+
+    text = json.dumps(create_app(load_settings()).openapi(), indent=2, sort_keys=True) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text)

@@ -46,6 +46,13 @@ async def import_layout(
         return LayoutView.of(layout)
 
 
+async def get_layout(
+    services: Services, *, organization_id: uuid.UUID, layout_id: uuid.UUID
+) -> LayoutView:
+    async with services.uow() as uow:
+        return LayoutView.of(await layouts.get_layout(uow.session, organization_id, layout_id))
+
+
 async def export_layout(
     services: Services, *, organization_id: uuid.UUID, layout_id: uuid.UUID
 ) -> LayoutDocument:

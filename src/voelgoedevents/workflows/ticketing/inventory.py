@@ -48,6 +48,7 @@ class InventoryView:
     states: bytes  # two bits per seat: 0 available, 1 held, 2 sold, 3 blocked
     sections: list[SectionCounts]
     source: str  # "cache" or "database"
+    versions: dict[int, int]  # seat index -> row version: newer changes supersede this view
 
     def state_of(self, index: int) -> SeatState:
         return unpack_state(self.states, index)
@@ -65,11 +66,12 @@ async def event_inventory(
         standing = {
             section: (used, capacity) for section, (used, capacity, _) in cached.standing.items()
         }
-        return _view(event_id, seat_map, cached.states, standing, "cache")
+        return _view(event_id, seat_map, cached.states, standing, "cache", cached.versions)
     truth = await snapshot(services, event)
     states = pack_states({seat.index: seat.state for seat in truth.seats}, seat_count)
     standing = {area.section_id: (area.used, area.capacity) for area in truth.standing}
-    return _view(event_id, seat_map, states, standing, "database")
+    versions = {seat.index: seat.version for seat in truth.seats}
+    return _view(event_id, seat_map, states, standing, "database", versions)
 
 
 async def _cached(services: Services, event: EventKey, seat_count: int) -> CachedInventory | None:
@@ -91,6 +93,7 @@ def _view(
     states: bytes,
     standing: dict[uuid.UUID, tuple[int, int]],
     source: str,
+    versions: dict[int, int],
 ) -> InventoryView:
     counts: dict[uuid.UUID, Counter[SeatState]] = {}
     if seat_map is not None:
@@ -120,7 +123,8 @@ def _view(
             )
         )
     sections.sort(key=lambda counted: counted.name)
-    return InventoryView(event_id, seat_map.seat_count if seat_map else 0, states, sections, source)
+    seat_count = seat_map.seat_count if seat_map else 0
+    return InventoryView(event_id, seat_count, states, sections, source, versions)
 
 
 async def get_hold(

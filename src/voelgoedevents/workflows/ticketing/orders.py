@@ -17,6 +17,16 @@ from voelgoedevents.workflows.ticketing.cache_sync import after_commit
 from voelgoedevents.workflows.ticketing.views import OrderView, seat_labels
 
 
+async def get_order(
+    services: Services, *, organization_id: uuid.UUID, order_id: uuid.UUID
+) -> OrderView:
+    async with services.uow() as uow:
+        order = await repo.get_order(uow.session, organization_id, order_id)
+        sold = await repo.seats_of_order(uow.session, order.id)
+    context = await services.seat_maps.event(organization_id, order.event_id)
+    return OrderView.of(order, seat_labels(context.seat_map, [row.seat_id for row in sold]))
+
+
 async def cancel_order(
     services: Services,
     *,

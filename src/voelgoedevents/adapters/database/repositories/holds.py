@@ -246,6 +246,12 @@ async def active_holds(session: AsyncSession, event_id: uuid.UUID) -> list[SeatH
     )
 
 
+async def get_order(
+    session: AsyncSession, organization_id: uuid.UUID, order_id: uuid.UUID
+) -> Order:
+    return await get_owned(session, Order, organization_id, order_id, what="order")
+
+
 async def lock_order(
     session: AsyncSession, organization_id: uuid.UUID, order_id: uuid.UUID
 ) -> Order:

@@ -123,6 +123,17 @@ class SeatMapCache:
 
     async def event(self, organization_id: uuid.UUID, event_id: uuid.UUID) -> EventContext:
         """The event's context; NotFound if it does not exist or is another tenant's."""
+        owner, layout_id = await self._event_row(event_id)
+        if owner != organization_id:
+            raise NotFound("event not found")
+        seat_map = await self.layout(layout_id) if layout_id is not None else None
+        return EventContext(organization_id, event_id, layout_id, seat_map)
+
+    async def event_owner(self, event_id: uuid.UUID) -> uuid.UUID:
+        """The organisation of an event (for public stream tokens); NotFound if none."""
+        return (await self._event_row(event_id))[0]
+
+    async def _event_row(self, event_id: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID | None]:
         known = self._events.get(event_id)
         if known is None:
             async with self._sessions() as session:
@@ -136,11 +147,7 @@ class SeatMapCache:
             if row is None:
                 raise NotFound("event not found")
             known = self._events[event_id] = (row.organization_id, row.layout_id)
-        owner, layout_id = known
-        if owner != organization_id:
-            raise NotFound("event not found")
-        seat_map = await self.layout(layout_id) if layout_id is not None else None
-        return EventContext(organization_id, event_id, layout_id, seat_map)
+        return known
 
     async def layout(self, layout_id: uuid.UUID) -> LayoutSeatMap:
         seat_map = self._layouts.get(layout_id)

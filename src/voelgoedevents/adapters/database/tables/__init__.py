@@ -1,5 +1,6 @@
 """Every table, imported here so ``Base.metadata`` knows them all (Alembic and tests use it)."""
 
+from voelgoedevents.adapters.database.tables.access import ApiKey, IdempotencyRecord
 from voelgoedevents.adapters.database.tables.cache import EventCacheStatus
 from voelgoedevents.adapters.database.tables.event import Event, TicketType
 from voelgoedevents.adapters.database.tables.seating import Block, Layout, Seat, Section
@@ -14,11 +15,13 @@ from voelgoedevents.adapters.database.tables.ticketing import (
 from voelgoedevents.adapters.database.tables.venue import Venue
 
 __all__ = [
+    "ApiKey",
     "Block",
     "Event",
     "EventCacheStatus",
     "EventSeat",
     "EventStandingArea",
+    "IdempotencyRecord",
     "Layout",
     "Order",
     "Organization",

@@ -1,0 +1,150 @@
+"""The FastAPI application: ``create_app()`` (uvicorn runs it as a factory)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from voelgoedevents.adapters.cache.feed import RedisRelay
+from voelgoedevents.adapters.cache.redis_cache import RedisSeatCache
+from voelgoedevents.bootstrap import Services, build_services
+from voelgoedevents.domain.seating.layout import LayoutDocument
+from voelgoedevents.entrypoints.api import problems
+from voelgoedevents.entrypoints.api.limits import RateLimiter
+from voelgoedevents.entrypoints.api.middleware import AccessLog, BodyLimit, Idempotency
+from voelgoedevents.entrypoints.api.routers import (
+    events,
+    holds,
+    inventory,
+    operations,
+    platform,
+    venues,
+)
+from voelgoedevents.settings import Settings, load_settings
+from voelgoedevents.workflows.access import Authenticator, purge_idempotency_records
+from voelgoedevents.workflows.ticketing.expire_holds import run_sweeper
+
+log = logging.getLogger("voelgoedevents.api")
+VERSION = "0.1.0"
+IDEMPOTENCY_RETENTION = timedelta(hours=24)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    services: Services | None = None,
+    background: bool = True,
+) -> FastAPI:
+    """Without ``services`` the app builds its own at start-up (and closes them at shutdown);
+    tests pass theirs. ``background`` runs the sweeper in this process (every server does,
+    safely side by side)."""
+    settings = services.settings if services is not None else settings or load_settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        running = services or build_services(settings)
+        app.state.services = running
+        app.state.authenticator = Authenticator(running)
+        app.state.rate_limiter = RateLimiter(running)
+        stop = asyncio.Event()
+        tasks = []
+        if isinstance(running.cache, RedisSeatCache):
+            relay = RedisRelay(running.cache.client, running.cache.namespace, running.feed)
+            tasks.append(asyncio.create_task(relay.run(stop)))
+        if background:
+            tasks.append(asyncio.create_task(run_sweeper(running, stop)))
+            tasks.append(asyncio.create_task(_housekeeping(running, stop)))
+        try:
+            yield
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if services is None:
+                await running.aclose()
+
+    app = FastAPI(
+        title="VoelgoedEvents seating engine",
+        version=VERSION,
+        summary="Venue layouts, per-event seat inventory, holds and sales.",
+        lifespan=lifespan,
+    )
+    problems.install(app)
+    for module in (platform, venues, events, holds, inventory, operations):
+        app.include_router(module.router)
+    app.add_middleware(Idempotency)
+    app.add_middleware(
+        BodyLimit, limit=settings.api.max_body_bytes, document_limit=settings.api.max_document_bytes
+    )
+    app.add_middleware(AccessLog)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The generated document, plus the layout document's schema (its routes read raw bodies)
+    and the problem+json answers every route may give."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title, version=app.version, summary=app.summary, routes=app.routes
+    )
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    document = LayoutDocument.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(document.pop("$defs", {}))
+    components["LayoutDocument"] = document
+    components["Problem"] = {
+        "type": "object",
+        "description": "RFC 9457 problem details, with a stable `code`.",
+        "properties": {
+            key: {"type": kind}
+            for key, kind in (
+                ("type", "string"),
+                ("title", "string"),
+                ("status", "integer"),
+                ("code", "string"),
+                ("detail", "string"),
+            )
+        },
+        "required": ["type", "title", "status", "code", "detail"],
+    }
+    problem = {
+        "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        }
+    }
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            answers = operation.setdefault("responses", {})
+            for status, why in (
+                ("401", "No or a bad API key"),
+                ("403", "Not allowed"),
+                ("404", "Not found (or another organisation's)"),
+                ("409", "Refused in the current state"),
+                ("413", "Body too large"),
+                ("422", "Invalid request"),
+                ("429", "Too many requests"),
+                ("503", "Busy: retry"),
+            ):
+                answers.setdefault(status, {"description": why, **problem})
+    app.openapi_schema = schema
+    return schema
+
+
+async def _housekeeping(services: Services, stop: asyncio.Event) -> None:
+    """Forget stored idempotent answers after a day."""
+    while not stop.is_set():
+        try:
+            await purge_idempotency_records(
+                services, older_than=services.clock() - IDEMPOTENCY_RETENTION
+            )
+        except Exception:
+            log.exception("idempotency housekeeping failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=600)

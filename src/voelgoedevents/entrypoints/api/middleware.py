@@ -1,0 +1,305 @@
+"""ASGI middleware: body size limits, idempotent writes, JSON access logs.
+
+Plain ASGI rather than ``BaseHTTPMiddleware``: they must see (and for idempotency, replay) raw
+bodies and responses, and they must not buffer the seat stream.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from voelgoedevents.adapters.metrics import HTTP_REQUESTS
+from voelgoedevents.entrypoints.api.problems import problem
+from voelgoedevents.workflows.access import (
+    abandon_idempotent,
+    begin_idempotent,
+    finish_idempotent,
+)
+
+access_log = logging.getLogger("voelgoedevents.access")
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")  # visible ASCII, 1 to 200 characters
+
+
+async def _send_problem(
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    status: int,
+    code: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+) -> None:
+    await problem(status, code, detail, headers)(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """Refuse bodies over the limit with a 413 problem; layout documents get a larger limit."""
+
+    def __init__(self, app: ASGIApp, *, limit: int, document_limit: int) -> None:
+        self.app, self.limit, self.document_limit = app, limit, document_limit
+
+    def _limit_for(self, scope: Scope) -> int:
+        path = scope["path"]
+        is_document = path.endswith("/document") or (
+            path.startswith("/venues/") and path.endswith("/layouts")
+        )
+        return self.document_limit if is_document else self.limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self._limit_for(scope)
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _send_problem(
+                scope,
+                receive,
+                send,
+                413,
+                "payload_too_large",
+                f"the body may be at most {limit} bytes",
+            )
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _TooLarge
+            return message
+
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await _send_problem(
+                    scope,
+                    receive,
+                    send,
+                    413,
+                    "payload_too_large",
+                    f"the body may be at most {limit} bytes",
+                )
+
+
+class Idempotency:
+    """Writes with an ``Idempotency-Key`` (per API key): a retry gets the stored answer, a
+    duplicate still in flight a 409 with Retry-After, a different request under the same key a
+    422. Failures on our side (5xx) are not stored, so a retry runs afresh."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = Headers(scope=scope) if scope["type"] == "http" else None
+        key = headers.get("idempotency-key") if headers is not None else None
+        if headers is None or key is None or scope["method"] not in WRITES:
+            await self.app(scope, receive, send)
+            return
+        if not IDEMPOTENCY_KEY.match(key):
+            await _send_problem(
+                scope,
+                receive,
+                send,
+                422,
+                "invalid_input",
+                "Idempotency-Key: 1 to 200 visible ASCII characters",
+            )
+            return
+        state = scope["app"].state
+        caller = await _caller(state, headers)
+        if caller is None:  # the endpoint will answer 401
+            await self.app(scope, receive, send)
+            return
+        body, more = await _read_all(receive)
+        digest = hashlib.sha256(
+            b"\0".join(
+                [
+                    scope["method"].encode(),
+                    scope["path"].encode(),
+                    scope.get("query_string", b""),
+                    body,
+                ]
+            )
+        ).hexdigest()
+        stored = await begin_idempotent(
+            state.services, key_id=caller.key_id, key=key, request_hash=digest
+        )
+        if stored.state == "mismatch":
+            await _send_problem(
+                scope,
+                receive,
+                send,
+                422,
+                "idempotency_key_reused",
+                "this Idempotency-Key was used for a different request",
+            )
+        elif stored.state == "in_flight":
+            await _send_problem(
+                scope,
+                receive,
+                send,
+                409,
+                "idempotency_key_in_flight",
+                "a request with this Idempotency-Key is being answered",
+                {"Retry-After": "1"},
+            )
+        elif stored.state == "done":
+            await _replay(send, stored.status_code or 200, stored.content_type, stored.body)
+        else:
+            await self._answer_and_store(scope, send, state, caller.key_id, key, body, more)
+
+    async def _answer_and_store(
+        self,
+        scope: Scope,
+        send: Send,
+        state: Any,
+        key_id: uuid.UUID,
+        key: str,
+        body: bytes,
+        more: Receive,
+    ) -> None:
+        delivered = False
+
+        async def replay_body() -> Message:
+            nonlocal delivered
+            if delivered:
+                return await more()
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        status, content_type, chunks = 500, "application/json", list[bytes]()
+
+        async def capture(message: Message) -> None:
+            nonlocal status, content_type
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                content_type = Headers(raw=message.get("headers", [])).get(
+                    "content-type", content_type
+                )
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, replay_body, capture)
+        except BaseException:
+            await abandon_idempotent(state.services, key_id=key_id, key=key)
+            raise
+        if 200 <= status < 500 and status not in (401, 403, 429):
+            await finish_idempotent(
+                state.services,
+                key_id=key_id,
+                key=key,
+                status_code=status,
+                content_type=content_type,
+                body=b"".join(chunks),
+            )
+        else:
+            await abandon_idempotent(state.services, key_id=key_id, key=key)
+
+
+async def _caller(state: Any, headers: Headers) -> Any:
+    authorization = headers.get("authorization", "")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    return await state.authenticator.caller(token)
+
+
+async def _read_all(receive: Receive) -> tuple[bytes, Receive]:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks), _then(message, receive)
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks), receive
+
+
+def _then(first: Message, receive: Receive) -> Receive:
+    pending: list[Message] = [first]
+
+    async def again() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return again
+
+
+async def _replay(send: Send, status: int, content_type: str | None, body: bytes | None) -> None:
+    headers = [
+        (b"content-type", (content_type or "application/json").encode()),
+        (b"idempotent-replayed", b"true"),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body or b""})
+
+
+class AccessLog:
+    """One JSON line per request (with the organisation and the event when known), and the
+    request-duration histogram by route template."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        finally:
+            self._record(scope, status, time.perf_counter() - started)
+
+    @staticmethod
+    def _record(scope: Scope, status: int, seconds: float) -> None:
+        route = getattr(scope.get("route"), "path", "unmatched")
+        HTTP_REQUESTS.labels(route, str(status)).observe(seconds)
+        caller = getattr(scope.get("state", {}).get("caller"), "organization_id", None)
+        params = scope.get("path_params", {})
+        access_log.info(
+            "request",
+            extra={
+                "method": scope["method"],
+                "path": scope["path"],
+                "route": route,
+                "status": status,
+                "duration_ms": round(seconds * 1000, 2),
+                "organization_id": str(caller) if caller else None,
+                "event_id": str(params["event_id"]) if "event_id" in params else None,
+            },
+        )
