@@ -20,8 +20,10 @@ from voelgoedevents.domain.events.ticket_type import TicketTypeSpec
 from voelgoedevents.workflows.events.event_status import change_event_status, reschedule_event
 from voelgoedevents.workflows.events.ticket_types import create_ticket_type
 from voelgoedevents.workflows.ticketing.block_seats import block_seats, unblock_seats
+from voelgoedevents.workflows.ticketing.extend_hold import extend_hold
 from voelgoedevents.workflows.ticketing.inventory import event_inventory
 from voelgoedevents.workflows.ticketing.orders import cancel_order
+from voelgoedevents.workflows.ticketing.release_seat import release_hold
 from voelgoedevents.workflows.ticketing.sell_hold import sell_hold
 
 from support.clock import ManualClock
@@ -83,6 +85,34 @@ async def test_an_expired_or_foreign_hold_cannot_be_sold(
     with pytest.raises(HoldExpired):
         await sell_hold(hold_services, organization_id=scenario.org_id, hold_id=held.id)
     assert (await seat_rows(hold_services, scenario.event.id))[seats[0]].status.value == "held"
+
+
+@pytest.mark.parametrize("operation", ["sell", "extend"])
+async def test_a_hold_that_lost_a_seat_after_lapsing_is_not_sold_or_extended_in_part(
+    hold_services: Services, clock: ManualClock, operation: str
+) -> None:
+    """Sell and extend read the time before they queue for the seats. A holder who pays just
+    before expiry can find that a buyer who came just after took one seat of the lapsed hold:
+    the whole sale (or extension) is refused, never a part of the seats, and nothing changes."""
+    scenario = await on_sale_scenario(hold_services)
+    seats = await seat_ids(hold_services, scenario)
+    held = await hold(hold_services, scenario, seats[:3])
+    await release_hold(
+        hold_services, organization_id=scenario.org_id, hold_id=held.id, seat_ids=[seats[2]]
+    )
+    clock.advance(601)  # lapsed: bob takes A1 over
+    taken = await hold(hold_services, scenario, [seats[0]], holder="bob")
+    clock.advance(-2)  # alice's request read the time one second before her hold lapsed
+    with pytest.raises(HoldExpired, match="1 of its seats went to other buyers"):
+        if operation == "sell":
+            await sell_hold(hold_services, organization_id=scenario.org_id, hold_id=held.id)
+        else:
+            await extend_hold(hold_services, organization_id=scenario.org_id, hold_id=held.id)
+    rows = await seat_rows(hold_services, scenario.event.id)
+    assert (rows[seats[0]].hold_id, rows[seats[1]].hold_id) == (taken.id, held.id)
+    assert rows[seats[1]].held_until == held.held_until
+    assert (await hold_row(hold_services, held.id)).status.value == "active"
+    await assert_cache_matches(hold_services, scenario)
 
 
 async def test_refund_frees_the_seats_once(hold_services: Services) -> None:

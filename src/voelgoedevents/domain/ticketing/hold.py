@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sized
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from voelgoedevents.domain.errors import HoldExpired, HoldNotActive
 from voelgoedevents.domain.ticketing.policy import SeatingPolicy
@@ -23,6 +25,16 @@ class HoldSnapshot:
 
     def is_live(self, now: datetime) -> bool:
         return self.status is HoldStatus.ACTIVE and self.held_until > now
+
+
+class HoldSnapshotLike(Protocol):
+    """What the all-or-nothing check reads of a hold (a row or a snapshot)."""
+
+    @property
+    def seat_count(self) -> int: ...
+
+    @property
+    def held_until(self) -> datetime: ...
 
 
 def held_until_for_new_hold(now: datetime, policy: SeatingPolicy) -> datetime:
@@ -49,6 +61,18 @@ def ensure_live(hold: HoldSnapshot, now: datetime) -> None:
     if hold.held_until <= now:
         raise HoldExpired(
             f"the hold expired at {hold.held_until.isoformat()}",
+            held_until=hold.held_until.isoformat(),
+        )
+
+
+def ensure_covers_its_seats(hold: HoldSnapshotLike, rows: Sized) -> None:
+    """Sell and extend are all or nothing. Their ``now`` is read before they queue for the
+    seats, so a hold that lapsed meanwhile may have lost a seat to a buyer who came after; the
+    write then finds fewer seats than the hold covers, and the whole operation is refused."""
+    if len(rows) != hold.seat_count:
+        raise HoldExpired(
+            f"the hold lapsed and {hold.seat_count - len(rows)} of its seats went to other "
+            "buyers; hold them again",
             held_until=hold.held_until.isoformat(),
         )
 

@@ -7,7 +7,7 @@ import uuid
 from voelgoedevents.adapters.cache.port import CommitBatch, EventKey, HoldEntry, SeatChange
 from voelgoedevents.adapters.database.repositories import holds as repo
 from voelgoedevents.bootstrap import Services
-from voelgoedevents.domain.ticketing.hold import extended_until
+from voelgoedevents.domain.ticketing.hold import ensure_covers_its_seats, extended_until
 from voelgoedevents.domain.ticketing.policy import SeatingPolicy
 from voelgoedevents.workflows.ticketing.cache_sync import after_commit
 from voelgoedevents.workflows.ticketing.views import HoldView, seat_labels
@@ -36,6 +36,7 @@ async def extend_hold(
         rows = await repo.update_seats(
             session, repo.held_by(hold.id), {"held_until": hold.held_until}, now
         )
+        ensure_covers_its_seats(hold, rows)
         await uow.commit()
     await after_commit(
         services,

@@ -79,6 +79,10 @@ async def free_hold(
             for row in rows
         ]
         remaining = len(await repo.seats_of_hold(session, hold.id)) if seat_ids else 0
+        if remaining:
+            # What the holder still means to buy: sell and extend hold the hold to it, so a
+            # seat lost after the hold lapsed is noticed rather than silently left out.
+            hold.seat_count -= len(rows)
     if remaining == 0:
         hold.status = status
         hold.cancellation_reason = reason

@@ -19,9 +19,9 @@ from voelgoedevents.adapters.database.repositories import holds as repo
 from voelgoedevents.adapters.database.repositories.seat_maps import LayoutSeatMap
 from voelgoedevents.adapters.database.tables import Order, SeatHold, TicketType
 from voelgoedevents.bootstrap import Services
-from voelgoedevents.domain.errors import EventNotOnSale, HoldNotActive
+from voelgoedevents.domain.errors import EventNotOnSale
 from voelgoedevents.domain.events.ticket_type import TicketKind
-from voelgoedevents.domain.ticketing.hold import ensure_live
+from voelgoedevents.domain.ticketing.hold import ensure_covers_its_seats, ensure_live
 from voelgoedevents.domain.ticketing.states import HoldStatus, OrderStatus, SeatState
 from voelgoedevents.workflows.ticketing.cache_sync import after_commit
 from voelgoedevents.workflows.ticketing.views import OrderView, seat_labels
@@ -113,8 +113,7 @@ async def _sell(
         {"status": SeatState.SOLD.value, "order_id": order.id, "hold_id": None, "held_until": None},
         now,
     )
-    if not rows:
-        raise HoldNotActive("the hold no longer covers any seat")
+    ensure_covers_its_seats(hold, rows)
     await audit.record(
         session,
         organization_id=hold.organization_id,
