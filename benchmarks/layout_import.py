@@ -122,7 +122,12 @@ def _sqlite_cases(sizes: tuple[int, ...]) -> list[dict[str, Any]]:
     return results
 
 
-def main(sizes: tuple[int, ...] = SIZES) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="seats, comma-separated")
+
+
+def main(arguments: argparse.Namespace) -> None:
+    sizes = tuple(int(size) for size in arguments.sizes.split(","))
     results = asyncio.run(_postgres_cases(sizes)) + _sqlite_cases(sizes)
     rows = [
         (
@@ -171,13 +176,8 @@ def main(sizes: tuple[int, ...] = SIZES) -> None:
     )
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # one case in a fresh process, for a clean peak-memory reading
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--case", nargs=3, metavar=("DATABASE", "URL", "SEATS"))
-    parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
-    arguments = parser.parse_args()
-    if arguments.case:
-        _, url, seats = arguments.case
-        print(json.dumps(asyncio.run(_one_case(url, int(seats)))))
-    else:
-        main(tuple(int(size) for size in arguments.sizes.split(",")))
+    parser.add_argument("--case", nargs=3, metavar=("DATABASE", "URL", "SEATS"), required=True)
+    _, url, seats = parser.parse_args().case
+    print(json.dumps(asyncio.run(_one_case(url, int(seats)))))
