@@ -85,6 +85,7 @@ def disable_the_guard() -> None:
     """For the demonstration only: the reserve path without its guard (no row locks, no version
     fence), with a realistic pause between its read and its write."""
     from voelgoedevents.adapters.database.repositories import holds as repo
+    from voelgoedevents.adapters.database.repositories import reservation
 
     read_seats = repo.read_seats
 
@@ -104,6 +105,7 @@ def disable_the_guard() -> None:
     ]
     repo.read_seats = unlocked_read  # type: ignore[assignment]
     repo.fenced = unfenced  # type: ignore[assignment]
+    reservation._HOLD_SEATS = reservation._build(guarded=False)  # PostgreSQL's one statement
 
 
 # --- one seat, many buyers ----------------------------------------------------------------------

@@ -17,13 +17,15 @@ Guarantees:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import random
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,7 +42,7 @@ from voelgoedevents.adapters.cache.port import (
     StandingChange,
 )
 from voelgoedevents.adapters.database.base import new_id
-from voelgoedevents.adapters.database.repositories import audit
+from voelgoedevents.adapters.database.repositories import audit, reservation
 from voelgoedevents.adapters.database.repositories import holds as repo
 from voelgoedevents.adapters.database.repositories.seat_maps import EventContext
 from voelgoedevents.adapters.database.tables import SeatHold
@@ -221,9 +223,7 @@ async def _write_seat_hold(
         session = uow.session
         policy = await _sale_policy(services, uow.session, context, now)
         request.ensure_within(policy)
-        hold = await _insert_hold(
-            session, context, request, held_until_for_new_hold(now, policy), now
-        )
+        hold = _new_hold(context, request, held_until_for_new_hold(now, policy), now)
         if claim is not None:
             expected = {seat.seat_id: claim.versions[seat.index] for seat in seats}
             before = {seat.seat_id: claim.observed[seat.index] for seat in seats}
@@ -236,37 +236,58 @@ async def _write_seat_hold(
                 raise SeatUnavailable({str(seat): why for seat, why in refusals.items()})
             expected = {seat_id: row.version for seat_id, row in current.items()}
             before = {seat_id: row.status for seat_id, row in current.items()}
-        rows = await repo.update_seats(
-            session,
-            repo.fenced(context.event_id, expected),
-            {
-                "status": SeatState.HELD.value,
-                "hold_id": hold.id,
-                "held_until": hold.held_until,
-                "order_id": None,
-            },
-            now,
-        )
+        rows = await _hold_seats(session, context, request, hold, expected, before, actor)
         if len(rows) != len(seats):
             raise _FenceMismatch
-        await audit.record(
-            session,
-            organization_id=context.organization_id,
-            event_id=context.event_id,
-            changes=[
-                audit.Change(
-                    before[row.seat_id], SeatState.HELD, seat_id=row.seat_id, hold_id=hold.id
-                )
-                for row in rows
-            ],
-            actor=actor,
-            reason="reserved",
-            now=now,
-        )
         await uow.commit()
-    return hold, [
+    return SeatHold(**hold), [
         SeatChange(row.seat_index, row.version, row.status, row.held_until) for row in rows
     ]
+
+
+async def _hold_seats(
+    session: AsyncSession,
+    context: EventContext,
+    request: ReserveRequest,
+    hold: dict[str, Any],
+    expected: dict[uuid.UUID, int],
+    before: Mapping[uuid.UUID, SeatState],
+    actor: str,
+) -> Sequence[repo.SeatRow | reservation.HeldSeat]:
+    """Insert the hold, then hold the seats still at their expected versions, with an audit row
+    each. On PostgreSQL one statement does all three (``reservation.py``)."""
+    if (await session.connection()).dialect.name == "postgresql":
+        with _duplicate_key_guard(request):
+            return await reservation.insert_hold_and_hold_seats(
+                session, hold, expected, actor=actor
+            )
+    await _insert_hold(session, request, hold)
+    rows = await repo.update_seats(
+        session,
+        repo.fenced(context.event_id, expected),
+        {
+            "status": SeatState.HELD.value,
+            "hold_id": hold["id"],
+            "held_until": hold["held_until"],
+            "order_id": None,
+        },
+        hold["created_at"],
+    )
+    await audit.record(
+        session,
+        organization_id=context.organization_id,
+        event_id=context.event_id,
+        changes=[
+            audit.Change(
+                before[row.seat_id], SeatState.HELD, seat_id=row.seat_id, hold_id=hold["id"]
+            )
+            for row in rows
+        ],
+        actor=actor,
+        reason="reserved",
+        now=hold["created_at"],
+    )
+    return rows
 
 
 def expected_ids(seats: Sequence[SeatRef]) -> list[uuid.UUID]:
@@ -289,9 +310,8 @@ async def _reserve_standing(
         session = uow.session
         policy = await _sale_policy(services, session, context, now)
         request.ensure_within(policy)
-        hold = await _insert_hold(
-            session, context, request, held_until_for_new_hold(now, policy), now
-        )
+        hold = _new_hold(context, request, held_until_for_new_hold(now, policy), now)
+        await _insert_hold(session, request, hold)
         area = await repo.take_places(session, context.event_id, section_id, quantity)
         released: list[uuid.UUID] = []
         if area is None:  # expired holds' places count as free: release them, then try again
@@ -317,7 +337,7 @@ async def _reserve_standing(
                     SeatState.HELD,
                     section_id=section_id,
                     quantity=quantity,
-                    hold_id=hold.id,
+                    hold_id=hold["id"],
                 )
             ],
             actor=actor,
@@ -330,11 +350,11 @@ async def _reserve_standing(
         EventKey(context.organization_id, context.event_id),
         CommitBatch(
             standing=[StandingChange(section_id, area.version, area.used, area.capacity)],
-            holds_set=[HoldEntry(hold.id, hold.held_until)],
+            holds_set=[HoldEntry(hold["id"], hold["held_until"])],
             holds_removed=released,
         ),
     )
-    return HoldView.of(hold, [], services.clock())
+    return HoldView.of(SeatHold(**hold), [], services.clock())
 
 
 # --- shared -------------------------------------------------------------------------------------
@@ -352,16 +372,11 @@ async def _sale_policy(
     )
 
 
-async def _insert_hold(
-    session: AsyncSession,
-    context: EventContext,
-    request: ReserveRequest,
-    held_until: datetime,
-    now: datetime,
-) -> SeatHold:
-    """First in the transaction: a second attempt with the same key stops here, on the unique
-    constraint, before it touches a seat."""
-    values = {
+def _new_hold(
+    context: EventContext, request: ReserveRequest, held_until: datetime, now: datetime
+) -> dict[str, Any]:
+    """The new hold's row, every column's value."""
+    return {
         "id": new_id(),
         "organization_id": context.organization_id,
         "event_id": context.event_id,
@@ -371,6 +386,7 @@ async def _insert_hold(
         "held_until": held_until,
         "seat_count": len(request.seat_ids or ()),
         "section_id": request.section_id,
+        "ticket_type_id": None,
         "quantity": request.quantity or 0,
         "extension_count": 0,
         "idempotency_key": request.idempotency_key,
@@ -381,13 +397,25 @@ async def _insert_hold(
         "created_at": now,
         "updated_at": now,
     }
+
+
+async def _insert_hold(
+    session: AsyncSession, request: ReserveRequest, hold: dict[str, Any]
+) -> None:
+    """Before any seat or place: a second attempt with the same key stops here, on the unique
+    constraint, before it touches one."""
+    with _duplicate_key_guard(request):
+        await repo.insert_hold(session, hold)
+
+
+@contextlib.contextmanager
+def _duplicate_key_guard(request: ReserveRequest) -> Iterator[None]:
     try:
-        await repo.insert_hold(session, values)
+        yield
     except IntegrityError as exc:
         if request.idempotency_key is not None and "idempotency_key" in str(exc.orig):
             raise _DuplicateKey from None
         raise
-    return SeatHold(**values)  # not attached to the session: the answer's values
 
 
 async def _existing_hold(
