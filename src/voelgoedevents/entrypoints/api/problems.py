@@ -62,6 +62,11 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
+# The problem's own members and problem()'s parameters: a domain detail with one of these names
+# (a layout's "status", say) must neither replace them nor collide with them.
+RESERVED = frozenset({"type", "title", "status", "code", "detail", "headers", "problems"})
+
+
 def status_of(exc: errors.DomainError) -> int:
     for kind in type(exc).__mro__:
         if kind in STATUS:
@@ -71,7 +76,7 @@ def status_of(exc: errors.DomainError) -> int:
 
 def domain_problem(exc: errors.DomainError) -> JSONResponse:
     status = status_of(exc)
-    extra = {key: value for key, value in exc.details.items() if key != "problems"}
+    extra = {key: value for key, value in exc.details.items() if key not in RESERVED}
     if isinstance(exc, errors.InvalidDocument):
         extra["problems"] = [{"path": p.path, "reason": p.reason} for p in exc.problems]
     headers = None
