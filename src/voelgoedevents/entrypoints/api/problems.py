@@ -86,6 +86,17 @@ def domain_problem(exc: errors.DomainError) -> JSONResponse:
     return problem(status, exc.code, exc.message, headers, **extra)
 
 
+def _request_field(error: Any) -> dict[str, str]:
+    """One validation error as {field, reason}. Malformed JSON is the body's fault: its location
+    is a character offset, which would read as a field named "1"."""
+    if error["type"] == "json_invalid":
+        where = error["loc"][-1]
+        why = error.get("ctx", {}).get("error", "")
+        return {"field": "body", "reason": f"malformed JSON at character {where}: {why}"}
+    parts = [str(part) for part in error["loc"] if part != "body"]
+    return {"field": ".".join(parts) or "body", "reason": error["msg"]}
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(errors.DomainError)
     async def _domain(request: Request, exc: errors.DomainError) -> JSONResponse:
@@ -93,13 +104,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        fields = [
-            {
-                "field": ".".join(str(part) for part in error["loc"] if part != "body") or "body",
-                "reason": error["msg"],
-            }
-            for error in exc.errors()
-        ]
+        fields = [_request_field(error) for error in exc.errors()]
         first = fields[0] if fields else {"field": "body", "reason": "invalid"}
         return problem(
             422, "invalid_input", f"{first['field']}: {first['reason']}", errors=fields[:50]
