@@ -100,11 +100,11 @@ async def test_organisation_refusals_change_nothing(
         ([], "body"),
     ):
         invalid(await call("POST", "/organizations", json=body), field)
-    for raw in (b"", b"{", b"null"):
+    for raw in (b"", b"{", b"null", b'{"name": "a", "slug": "b",}'):
         response = await call(
             "POST", "/organizations", content=raw, headers={"content-type": "application/json"}
         )
-        problem(response, 422, "invalid_input")
+        invalid(response, "body")
     invalid(await call("GET", "/organizations/not-a-uuid"), "path.organization_id")
     assert await table_counts(hold_services) == before
 
