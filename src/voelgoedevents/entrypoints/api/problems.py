@@ -77,6 +77,9 @@ def status_of(exc: errors.DomainError) -> int:
 def domain_problem(exc: errors.DomainError) -> JSONResponse:
     status = status_of(exc)
     extra = {key: value for key, value in exc.details.items() if key not in RESERVED}
+    if isinstance(exc, errors.InvalidInput) and "field" in exc.details:
+        # The same shape as a request validation error: clients read `errors` either way.
+        extra["errors"] = [{"field": str(exc.details["field"]), "reason": exc.message}]
     if isinstance(exc, errors.InvalidDocument):
         extra["problems"] = [{"path": p.path, "reason": p.reason} for p in exc.problems]
     headers = None
