@@ -210,11 +210,6 @@ async def test_key_refusals_change_nothing(world: ApiWorld, hold_services: Servi
         ({"name": "k" * 101, "role": "read"}, "name"),
         ({"name": "k", "role": "read", "secret": "mine"}, "secret"),
     ):
-        response = await call("POST", path, json=body)
-        assert response.status_code == 422, (body, response.text)
-        if response.json()["code"] == "invalid_input" and "errors" in response.json():
-            invalid(response, field)
-        else:  # a domain rule: it names its field at the top level
-            assert problem(response, 422, "invalid_input")["field"] == field
+        invalid(await call("POST", path, json=body), field)
     invalid(await call("POST", "/keys/not-a-uuid/revoke"), "path.key_id")
     assert await table_counts(hold_services) == before

@@ -92,7 +92,7 @@ async def check_pagination(
         invalid(await call("GET", path, role, params={**params, "limit": bad_limit}), "query.limit")
     for bad_cursor in BAD_CURSORS:
         response = await call("GET", path, role, params={**params, "cursor": bad_cursor})
-        assert problem(response, 422, "invalid_input")["field"] == "cursor", bad_cursor
+        invalid(response, "cursor")
 
 
 BAD_CURSORS = [
