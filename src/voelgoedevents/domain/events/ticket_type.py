@@ -13,8 +13,11 @@ from pydantic import (
     Field,
     NonNegativeInt,
     StringConstraints,
+    field_validator,
     model_validator,
 )
+
+CENT = Decimal("0.01")
 
 
 class TicketKind(StrEnum):
@@ -39,6 +42,13 @@ class TicketTypeSpec(BaseModel):
     total_quantity: NonNegativeInt = 0
     sale_start_at: AwareDatetime | None = None
     sale_end_at: AwareDatetime | None = None
+
+    @field_validator("price")
+    @classmethod
+    def _in_cents(cls, price: Decimal) -> Decimal:
+        """Stored with two decimals: say so from the start, so the answer to the create reads
+        like every later read ("120.50", never "120.5")."""
+        return price.quantize(CENT)
 
     @model_validator(mode="after")
     def _consistent(self) -> TicketTypeSpec:
