@@ -6,6 +6,7 @@ database (PostgreSQL) modes cover it; the Redis mode would repeat the PostgreSQL
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import uuid
 from typing import Any
@@ -301,6 +302,23 @@ async def test_copy_makes_the_next_draft_version(world: ApiWorld, hold_services:
     changed = await world.call("PUT", f"/layouts/{copies[0]['id']}/document", json=stage_document())
     assert changed.status_code == 200
     assert await _export(world, world.layout_id) == source_document
+
+
+async def test_copies_made_at_the_same_moment_number_their_versions_in_turn(
+    world: ApiWorld,
+) -> None:
+    draft = await _import(world, stage_document())
+    sources = [world.layout_id] * 3 + [draft["id"]] * 2
+    for _ in range(2):
+        answers = await asyncio.gather(
+            *(world.call("POST", f"/layouts/{source}/copy") for source in sources)
+        )
+        assert [answer.status_code for answer in answers] == [201] * len(sources)
+    listed = (await world.call("GET", "/layouts", params={"limit": 200})).json()["items"]
+    for lineage in (world.layout_id, draft["id"]):
+        versions = sorted(item["version"] for item in listed if item["lineage_id"] == lineage)
+        assert versions == list(range(1, len(versions) + 1))
+    assert len(listed) == 2 + 2 * len(sources)
 
 
 async def test_seats_come_a_page_at_a_time_in_index_order(world: ApiWorld) -> None:
