@@ -211,6 +211,9 @@ async def test_block_refusals_change_nothing(world: ApiWorld, hold_services: Ser
     assert await engine_states(world, hold_services) == states
     assert await table_counts(hold_services) == before
     assert await seat_history(world, a3) == []
+    for seat in (stranger, "00000000-0000-0000-0000-000000000000"):
+        response = await world.call("GET", f"/events/{world.event_id}/seats/{seat}/history")
+        problem(response, 404, "not_found")  # not a seat of this event: no empty history
 
 
 async def test_a_seat_whose_hold_has_lapsed_can_be_blocked_and_stays_blocked(
