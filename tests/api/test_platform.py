@@ -14,9 +14,10 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from api.conftest import ApiWorld, bearer
-from voelgoedevents.adapters.database.tables import ApiKey, Organization
+from voelgoedevents.adapters.database.tables import ApiKey, IdempotencyRecord, Organization
 from voelgoedevents.bootstrap import Services
 from voelgoedevents.workflows import access
 
@@ -149,6 +150,35 @@ async def test_a_key_is_shown_once_and_works_with_its_role(
         "forbidden",
     )
     assert await table_counts(hold_services) == before
+
+
+async def test_a_token_is_never_stored_not_even_for_an_idempotent_retry(
+    world: ApiWorld, hold_services: Services
+) -> None:
+    path = f"/organizations/{world.organization_id}/keys"
+    retry = {**bearer(world.platform), "Idempotency-Key": "new-key-1"}
+    body = {"name": "till", "role": "sales"}
+    first = await world.client.post(path, headers=retry, json=body)
+    again = await world.client.post(path, headers=retry, json=body)
+    for made in (first, again):
+        assert made.status_code == 201 and made.headers["cache-control"] == "no-store"
+        assert "idempotent-replayed" not in made.headers
+    assert first.json()["token"] != again.json()["token"]  # shown once: a retry makes a new key
+    async with hold_services.engine.connect() as connection:
+        stored = (await connection.execute(sa.select(IdempotencyRecord.body))).scalars().all()
+    for made in (first, again):
+        secret = made.json()["token"].split("_", 2)[2].encode()
+        assert not any(secret in (answer or b"") for answer in stored)
+    listed = [k["id"] for k in (await platform_caller(world)("GET", path)).json()]
+    assert {first.json()["key"]["id"], again.json()["key"]["id"]} <= set(listed)
+    # Other writes are still answered from the record on a retry.
+    retry["Idempotency-Key"] = "new-org-1"
+    organisation = {"name": "Once", "slug": "once"}
+    made, replayed = [
+        await world.client.post("/organizations", headers=retry, json=organisation)
+        for _ in range(2)
+    ]
+    assert (replayed.headers["idempotent-replayed"], replayed.json()) == ("true", made.json())
 
 
 async def test_revoked_keys_get_401(
