@@ -298,3 +298,23 @@ async def test_cancel_expires_every_active_hold_and_refuses_new_ones(
         .where(EventSeat.event_id == uuid.UUID(event_id), EventSeat.status == "held")
     )
     assert await scalar(hold_services, seat_rows) == 0
+
+
+async def test_live_sells_ended_and_archived_do_not(
+    world: ApiWorld, hold_services: Services
+) -> None:
+    event_id, seats = world.event_id, world.seat_ids
+    live = await world.call("POST", f"/events/{event_id}/go-live")
+    assert live.json()["status"] == "live"
+    kept = await hold(world, event_id, seat_ids=seats[:1])
+    assert kept.status_code == 201, kept.text
+    for action, status in (("end", "ended"), ("archive", "archived")):
+        moved = await world.call("POST", f"/events/{event_id}/{action}")
+        assert moved.status_code == 200 and moved.json()["status"] == status
+        assert (await db_row(hold_services, Event, event_id))["status"].value == status
+        before = await table_counts(hold_services)
+        problem(await hold(world, event_id, seat_ids=seats[1:2]), 409, "event_not_on_sale")
+        order = await world.call("POST", f"/holds/{kept.json()['id']}/order", "sales")
+        problem(order, 409, "event_not_on_sale")
+        assert await table_counts(hold_services) == before
+    assert (await seat_states(hold_services, event_id))[seats[1]] == "available"
