@@ -146,8 +146,8 @@ async def test_no_key_or_a_bad_key_is_401_everywhere(
 ) -> None:
     ids = await _ids(world)
     before = await table_counts(hold_services)
-    revoked_shape = "vg_000000000000_" + "x" * 43
-    for headers in ({}, bearer("nonsense"), bearer(revoked_shape), {"Authorization": "Basic eDp5"}):
+    unknown = "vg_000000000000_" + "x" * 43
+    for headers in ({}, bearer("nonsense"), bearer(unknown), {"Authorization": "Basic eDp5"}):
         for endpoint in PLATFORM + ORGANISATION + [Endpoint("GET", "/organizations/{org}", "any")]:
             response = await _send(world.client, endpoint, ids, headers)
             assert problem(response, 401, "unauthenticated"), (endpoint, headers)
