@@ -12,7 +12,7 @@ import json
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
@@ -45,6 +45,7 @@ from voelgoedevents.workflows.views import (
 T = TypeVar("T")
 MAX_LIMIT = 200
 MAX_SEAT_LIMIT = 5_000
+MAX_SEAT_INDEX = 2**31  # seat indexes are INTEGER columns
 
 
 @dataclass(frozen=True)
@@ -80,12 +81,7 @@ async def _page(
     """Rows ordered by (created_at, id), after the cursor."""
     statement = sa.select(table).where(*conditions)
     if cursor is not None:
-        position = _decode(cursor)
-        try:
-            after = (datetime.fromisoformat(position["t"]), uuid.UUID(position["i"]))
-        except (KeyError, ValueError, TypeError):
-            raise InvalidInput("cursor is not one this API gave out", field="cursor") from None
-        statement = statement.where(sa.tuple_(table.created_at, table.id) > after)
+        statement = statement.where(sa.tuple_(table.created_at, table.id) > _row_position(cursor))
     statement = statement.order_by(table.created_at, table.id).limit(limit + 1)
     async with services.uow() as uow:
         rows = list(await uow.session.scalars(statement))
@@ -95,6 +91,23 @@ async def _page(
         _encode({"t": rows[-1].created_at.isoformat(), "i": str(rows[-1].id)}) if more else None
     )
     return Page([view(row) for row in rows], next_cursor)
+
+
+def _row_position(cursor: str) -> tuple[datetime, uuid.UUID]:
+    """The (created_at, id) a cursor names. Cursors come back from clients, so anything the
+    database could not compare (a time without a zone or outside UTC's range, an id that is not
+    one) is refused here as bad input."""
+    position = _decode(cursor)
+    at, row_id = position.get("t"), position.get("i")
+    try:
+        if not isinstance(at, str) or not isinstance(row_id, str):
+            raise ValueError
+        moment = datetime.fromisoformat(at)
+        if moment.tzinfo is None:
+            raise ValueError
+        return moment.astimezone(UTC), uuid.UUID(row_id)
+    except (ValueError, OverflowError):
+        raise InvalidInput("cursor is not one this API gave out", field="cursor") from None
 
 
 def _limit(limit: int, most: int = MAX_LIMIT) -> int:
@@ -305,7 +318,7 @@ async def layout_seats(
     after = -1
     if cursor is not None:
         position = _decode(cursor).get("s")
-        if not isinstance(position, int):
+        if not isinstance(position, int) or not 0 <= position < MAX_SEAT_INDEX:
             raise InvalidInput("cursor is not one this API gave out", field="cursor")
         after = position
     async with services.uow() as uow:

@@ -109,7 +109,8 @@ class BodyLimit:
 class Idempotency:
     """Writes with an ``Idempotency-Key`` (per API key): a retry gets the stored answer, a
     duplicate still in flight a 409 with Retry-After, a different request under the same key a
-    422. Failures on our side (5xx) are not stored, so a retry runs afresh."""
+    422. Failures on our side (5xx) are not stored, so a retry runs afresh; nor is an answer
+    marked ``Cache-Control: no-store`` (a new key's token is shown once and never stored)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -193,14 +194,15 @@ class Idempotency:
             return {"type": "http.request", "body": body, "more_body": False}
 
         status, content_type, chunks = 500, "application/json", list[bytes]()
+        secret = False
 
         async def capture(message: Message) -> None:
-            nonlocal status, content_type
+            nonlocal status, content_type, secret
             if message["type"] == "http.response.start":
                 status = message["status"]
-                content_type = Headers(raw=message.get("headers", [])).get(
-                    "content-type", content_type
-                )
+                answer = Headers(raw=message.get("headers", []))
+                content_type = answer.get("content-type", content_type)
+                secret = "no-store" in answer.get("cache-control", "").lower()
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
             await send(message)
@@ -210,7 +212,7 @@ class Idempotency:
         except BaseException:
             await abandon_idempotent(state.services, key_id=key_id, key=key)
             raise
-        if 200 <= status < 500 and status not in (401, 403, 429):
+        if 200 <= status < 500 and status not in (401, 403, 429) and not secret:
             await finish_idempotent(
                 state.services,
                 key_id=key_id,

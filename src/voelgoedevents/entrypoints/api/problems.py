@@ -62,6 +62,11 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
+# The problem's own members and problem()'s parameters: a domain detail with one of these names
+# (a layout's "status", say) must neither replace them nor collide with them.
+RESERVED = frozenset({"type", "title", "status", "code", "detail", "headers", "problems"})
+
+
 def status_of(exc: errors.DomainError) -> int:
     for kind in type(exc).__mro__:
         if kind in STATUS:
@@ -71,7 +76,10 @@ def status_of(exc: errors.DomainError) -> int:
 
 def domain_problem(exc: errors.DomainError) -> JSONResponse:
     status = status_of(exc)
-    extra = {key: value for key, value in exc.details.items() if key != "problems"}
+    extra = {key: value for key, value in exc.details.items() if key not in RESERVED}
+    if isinstance(exc, errors.InvalidInput) and "field" in exc.details:
+        # The same shape as a request validation error: clients read `errors` either way.
+        extra["errors"] = [{"field": str(exc.details["field"]), "reason": exc.message}]
     if isinstance(exc, errors.InvalidDocument):
         extra["problems"] = [{"path": p.path, "reason": p.reason} for p in exc.problems]
     headers = None
@@ -81,6 +89,17 @@ def domain_problem(exc: errors.DomainError) -> JSONResponse:
     return problem(status, exc.code, exc.message, headers, **extra)
 
 
+def _request_field(error: Any) -> dict[str, str]:
+    """One validation error as {field, reason}. Malformed JSON is the body's fault: its location
+    is a character offset, which would read as a field named "1"."""
+    if error["type"] == "json_invalid":
+        where = error["loc"][-1]
+        why = error.get("ctx", {}).get("error", "")
+        return {"field": "body", "reason": f"malformed JSON at character {where}: {why}"}
+    parts = [str(part) for part in error["loc"] if part != "body"]
+    return {"field": ".".join(parts) or "body", "reason": error["msg"]}
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(errors.DomainError)
     async def _domain(request: Request, exc: errors.DomainError) -> JSONResponse:
@@ -88,13 +107,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        fields = [
-            {
-                "field": ".".join(str(part) for part in error["loc"] if part != "body") or "body",
-                "reason": error["msg"],
-            }
-            for error in exc.errors()
-        ]
+        fields = [_request_field(error) for error in exc.errors()]
         first = fields[0] if fields else {"field": "body", "reason": "invalid"}
         return problem(
             422, "invalid_input", f"{first['field']}: {first['reason']}", errors=fields[:50]

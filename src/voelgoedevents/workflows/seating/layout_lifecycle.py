@@ -35,10 +35,14 @@ async def copy_layout(
     services: Services, *, organization_id: uuid.UUID, layout_id: uuid.UUID
 ) -> LayoutView:
     """A new draft with the same structure and the next version number of the same lineage:
-    the way to change a layout that events already use."""
+    the way to change a layout that events already use.
+
+    The source is locked (a replace in flight finishes first, so the copy never mixes two
+    structures) and so is its lineage, so concurrent copies number their versions in turn."""
     now = services.clock()
     async with services.uow() as uow:
-        source = await layouts.get_layout(uow.session, organization_id, layout_id)
+        source = await layouts.get_layout(uow.session, organization_id, layout_id, lock=True)
+        await layouts.lock_lineage(uow.session, source.lineage_id)
         document = await layouts.load_document(uow.session, source)
         copy = await layouts.insert_layout(
             uow.session,

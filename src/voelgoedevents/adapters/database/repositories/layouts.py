@@ -234,6 +234,12 @@ async def load_document(session: AsyncSession, layout: Layout) -> LayoutDocument
     )
 
 
+async def lock_lineage(session: AsyncSession, lineage_id: uuid.UUID) -> None:
+    """Hold the lineage's first layout (its id is the lineage id) until commit: whoever numbers
+    the next version waits here for the one before to commit."""
+    await session.execute(sa.select(Layout.id).where(Layout.id == lineage_id).with_for_update())
+
+
 async def next_version(session: AsyncSession, lineage_id: uuid.UUID) -> int:
     latest = await session.scalar(
         sa.select(sa.func.max(Layout.version)).where(Layout.lineage_id == lineage_id)

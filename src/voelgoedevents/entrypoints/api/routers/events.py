@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 
 from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.access import stream_token
+from voelgoedevents.domain.errors import NotFound
 from voelgoedevents.domain.events.event import EventSpec, EventStatus
 from voelgoedevents.domain.events.ticket_type import TicketTypeSpec
 from voelgoedevents.entrypoints.api.auth import Admin, Member, Reader, ServicesDep
@@ -179,9 +180,11 @@ async def unblock(
 async def seat_history(
     event_id: uuid.UUID, seat_id: uuid.UUID, member: Reader, services: ServicesDep
 ) -> list[ChangeView]:
-    await event_status.get_event(
-        services, organization_id=member.organization_id, event_id=event_id
-    )
+    """Every change of the seat in this event, oldest first. A seat that is not in the event's
+    layout is not found, like any unknown id (an empty history would say it exists)."""
+    context = await services.seat_maps.event(member.organization_id, event_id)
+    if context.seat_map is None or seat_id not in context.seat_map.seats:
+        raise NotFound("seat not found in this event's layout", what="seat", id=str(seat_id))
     return await inventory.history(
         services, organization_id=member.organization_id, event_id=event_id, seat_id=seat_id
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from voelgoedevents.domain.access import ApiKeySpec
 from voelgoedevents.domain.errors import NotFound
@@ -48,9 +48,16 @@ async def get_organization(
 
 @router.post("/organizations/{organization_id}/keys", status_code=201, response_model=NewApiKeyOut)
 async def create_key(
-    organization_id: uuid.UUID, body: ApiKeySpec, caller: Platform, services: ServicesDep
+    organization_id: uuid.UUID,
+    body: ApiKeySpec,
+    caller: Platform,
+    services: ServicesDep,
+    response: Response,
 ) -> dict[str, object]:
+    """The token is in this answer only: it is not stored (not even for an Idempotency-Key
+    retry, which makes another key) nor kept by caches on the way."""
     key, token = await access.create_api_key(services, organization_id=organization_id, spec=body)
+    response.headers["Cache-Control"] = "no-store"
     return {"key": key, "token": token}
 
 
