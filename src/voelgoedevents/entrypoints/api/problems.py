@@ -90,6 +90,18 @@ def domain_problem(exc: errors.DomainError) -> JSONResponse:
     return problem(status, exc.code, exc.message, headers, **extra)
 
 
+def _request_error(error: Any) -> dict[str, str]:
+    """One request validation error as the field and why. A JSON syntax error is located at
+    ("body", <character>): its field is the body, and the character belongs in the reason."""
+    if error["type"] == "json_invalid":
+        why = (error.get("ctx") or {}).get("error", error["msg"])
+        return {"field": "body", "reason": f"not JSON ({why} at character {error['loc'][-1]})"}
+    return {
+        "field": ".".join(str(part) for part in error["loc"] if part != "body") or "body",
+        "reason": error["msg"],
+    }
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(errors.DomainError)
     async def _domain(request: Request, exc: errors.DomainError) -> JSONResponse:
@@ -97,13 +109,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        fields = [
-            {
-                "field": ".".join(str(part) for part in error["loc"] if part != "body") or "body",
-                "reason": error["msg"],
-            }
-            for error in exc.errors()
-        ]
+        fields = [_request_error(error) for error in exc.errors()]
         first = fields[0] if fields else {"field": "body", "reason": "invalid"}
         return problem(
             422, "invalid_input", f"{first['field']}: {first['reason']}", errors=fields[:50]
