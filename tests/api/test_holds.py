@@ -318,3 +318,24 @@ async def test_blocked_state_listed_in_counts(world: ApiWorld) -> None:
     balcony = (await seat_map(world)).sections["Balcony"]
     assert (balcony["available"], balcony["blocked"]) == (3, 1)
     assert (await seat_map(world)).states[9] == BLOCKED
+
+
+async def test_release_naming_the_wrong_kind_frees_nothing(
+    world: ApiWorld, hold_services: Services
+) -> None:
+    seated = await hold_ok(world, [world.seat_ids[0], world.seat_ids[1]])
+    places = await standing_ok(world, 4)
+    async with Unchanged(hold_services, world):
+        by_quantity = await world.call(
+            "POST", f"/holds/{seated['id']}/release", "sales", json={"quantity": 1}
+        )
+        assert assert_problem(by_quantity, 422, "invalid_input")["field"] == "quantity"
+        by_seat = await world.call(
+            "POST",
+            f"/holds/{places['id']}/release",
+            "sales",
+            json={"seat_ids": [world.seat_ids[0]]},
+        )
+        assert assert_problem(by_seat, 422, "invalid_input")["field"] == "seat_ids"
+    assert (await get_hold(world, seated["id"]))["status"] == "active"
+    assert (await get_hold(world, places["id"]))["quantity"] == 4
