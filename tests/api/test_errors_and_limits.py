@@ -20,7 +20,7 @@ from voelgoedevents.bootstrap import Services
 from voelgoedevents.entrypoints.api.app import create_app
 from voelgoedevents.settings import ApiSettings
 
-from support.api import Unchanged, assert_problem, error_fields, reserve
+from support.api import HTTP_LAYER_ONLY, Unchanged, assert_problem, error_fields, reserve
 from support.live import serve
 
 LIMIT = 1_000_000  # the default max_body_bytes
@@ -33,6 +33,7 @@ def never_500(answer: httpx.Response) -> None:
         assert_problem(answer, answer.status_code, answer.json()["code"])
 
 
+@HTTP_LAYER_ONLY
 async def test_malformed_bodies_are_refused_clearly(
     world: ApiWorld, hold_services: Services
 ) -> None:
@@ -59,6 +60,7 @@ async def test_malformed_bodies_are_refused_clearly(
             never_500(await world.client.post(path, content=content, headers=sales))
 
 
+@HTTP_LAYER_ONLY
 async def test_validation_names_the_field(world: ApiWorld) -> None:
     hold = (await reserve(world, [world.seat_ids[0]])).json()
     cases = [
@@ -76,6 +78,7 @@ async def test_validation_names_the_field(world: ApiWorld) -> None:
         assert problem["detail"].startswith(problem["errors"][0]["field"] + ":")
 
 
+@HTTP_LAYER_ONLY
 async def test_ids_and_routes_that_do_not_parse(world: ApiWorld, hold_services: Services) -> None:
     async with Unchanged(hold_services, world):
         for path in (
@@ -98,6 +101,7 @@ async def test_ids_and_routes_that_do_not_parse(world: ApiWorld, hold_services: 
         assert_problem(await world.call("GET", "/nowhere"), 404, "not_found")
 
 
+@HTTP_LAYER_ONLY
 async def test_garbage_headers(world: ApiWorld, hold_services: Services) -> None:
     path = f"/events/{world.event_id}/holds"
     token = world.keys["sales"].encode()
@@ -181,12 +185,13 @@ async def assert_too_large(http: httpx.AsyncClient, world: ApiWorld) -> None:
         assert_problem(chunked, 413, "payload_too_large")
 
 
+@HTTP_LAYER_ONLY
 async def test_bodies_over_the_limit_get_413(world: ApiWorld, hold_services: Services) -> None:
     async with Unchanged(hold_services, world):
         await assert_too_large(world.client, world)
 
 
-@pytest.mark.parametrize("hold_services", ["embedded"], indirect=True)
+@HTTP_LAYER_ONLY
 async def test_bodies_over_the_limit_get_413_from_a_real_server(
     world: ApiWorld, hold_services: Services
 ) -> None:

@@ -18,7 +18,14 @@ from voelgoedevents.adapters.database.repositories.holds import lock_event_sales
 from voelgoedevents.adapters.database.tables import IdempotencyRecord, SeatHold
 from voelgoedevents.bootstrap import Services
 
-from support.api import Unchanged, assert_problem, expected_states, reserve, seat_map
+from support.api import (
+    HTTP_LAYER_ONLY,
+    Unchanged,
+    assert_problem,
+    expected_states,
+    reserve,
+    seat_map,
+)
 from support.factories import table_counts
 
 
@@ -125,6 +132,7 @@ async def test_keys_are_per_api_key(world: ApiWorld, hold_services: Services) ->
     assert await hold_count(hold_services) == 3
 
 
+@HTTP_LAYER_ONLY
 async def test_a_malformed_key_is_refused(world: ApiWorld, hold_services: Services) -> None:
     async with Unchanged(hold_services, world):
         for bad in ("has space", "x" * 201, "tab\there", ""):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import httpx
+import pytest
 
 from voelgoedevents.bootstrap import Services
 
@@ -18,6 +19,10 @@ from support.factories import table_counts
 
 if TYPE_CHECKING:
     from api.conftest import ApiWorld
+
+# For what the HTTP layer decides before any workflow runs (parsing, validation, middleware):
+# the engine mode cannot matter, so one mode (the self-contained embedded one) is enough.
+HTTP_LAYER_ONLY = pytest.mark.parametrize("hold_services", ["embedded"], indirect=True)
 
 PROBLEM_KEYS = {"type", "title", "status", "code", "detail"}
 AVAILABLE, HELD, SOLD, BLOCKED = 0, 1, 2, 3
