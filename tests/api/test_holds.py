@@ -146,7 +146,7 @@ async def test_bad_seat_lists_are_refused_and_name_the_field(
             problem = assert_problem(answer, 422, "invalid_input")
             if field is not None:
                 assert field in error_fields(problem), (body, problem)
-        # One more seat than a booking may take (10 by default): the quantity's field is named.
+        # More than a booking may take (10 by default), as seats or as places.
         too_many = await reserve(world, [ids[i] for i in free])
         assert assert_problem(too_many, 422, "invalid_input")["field"] == "seat_ids"
         standing = await reserve(world, section_id=world.standing_section_id, quantity=11)
