@@ -86,4 +86,6 @@ def stream_token(secret: str, organization_id: object, event_id: object) -> str:
 def stream_token_matches(
     secret: str, organization_id: object, event_id: object, token: str
 ) -> bool:
-    return hmac.compare_digest(stream_token(secret, organization_id, event_id), token)
+    # As bytes: compare_digest refuses str with non-ASCII characters (a TypeError, not a "no").
+    expected = stream_token(secret, organization_id, event_id)
+    return hmac.compare_digest(expected.encode(), token.encode())

@@ -94,6 +94,8 @@ class RedisRelay:
                 if message is None:
                     continue
                 change = json.loads(message["data"])
+                for key in ("seats", "standing"):  # Lua's cjson sends an empty list as {}
+                    change[key] = change.get(key) or []
                 self._feed.publish(uuid.UUID(change["event"]), change)
         finally:
             with contextlib.suppress(Exception):

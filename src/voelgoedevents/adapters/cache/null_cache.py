@@ -40,8 +40,8 @@ class NullSeatCache:
     async def commit(
         self, event: EventKey, batch: CommitBatch, *, force: bool = False, publish: bool = True
     ) -> None:
-        if publish and batch.seats:
-            self.feed.publish(event.event_id, change_message(event, batch.seats))
+        if publish and (batch.seats or batch.standing):
+            self.feed.publish(event.event_id, change_message(event, batch.seats, batch.standing))
 
     async def unlock(self, event: EventKey, seats: Sequence[SeatRef], token: str) -> None:
         return None

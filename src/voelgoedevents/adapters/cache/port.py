@@ -163,14 +163,16 @@ def epoch_ms(moment: datetime | None) -> int:
     return 0 if moment is None else int(moment.timestamp() * 1000)
 
 
-def change_message(event: EventKey, seats: Sequence[SeatChange]) -> dict[str, object]:
-    """The live-feed message of applied seat changes, the same shape the Redis script sends."""
+def change_message(
+    event: EventKey, seats: Sequence[SeatChange], standing: Sequence[StandingChange] = ()
+) -> dict[str, object]:
+    """The live-feed message of applied changes, the same shape the Redis script sends."""
     return {
         "event": str(event.event_id),
         "seats": [
             [c.index, STATE_CODES[c.state], c.version, epoch_ms(c.held_until)] for c in seats
         ],
-        "standing": [],
+        "standing": [[str(a.section_id), a.used, a.capacity, a.version] for a in standing],
     }
 
 

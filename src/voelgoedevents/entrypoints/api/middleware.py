@@ -14,6 +14,7 @@ import uuid
 from typing import Any
 
 from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from voelgoedevents.adapters.metrics import HTTP_REQUESTS
@@ -41,8 +42,12 @@ async def _send_problem(
     await problem(status, code, detail, headers)(scope, receive, send)
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(HTTPException):
+    """Raised while a body is read past the limit. An HTTPException, because FastAPI's body
+    parsing turns any other error into a 400; this one it passes on, to the 413 handler."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the body may be at most {limit} bytes")
 
 
 class BodyLimit:
@@ -82,7 +87,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise _TooLarge
+                    raise _TooLarge(limit)
             return message
 
         started = False

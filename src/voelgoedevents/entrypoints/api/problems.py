@@ -63,7 +63,7 @@ def problem(
 
 
 # The problem's own members and problem()'s parameters: a domain detail with one of these names
-# (a layout's "status", say) must neither replace them nor collide with them.
+# (a layout's or a hold's "status", say) comes back as current_<name>, never replacing them.
 RESERVED = frozenset({"type", "title", "status", "code", "detail", "headers", "problems"})
 
 
@@ -76,7 +76,11 @@ def status_of(exc: errors.DomainError) -> int:
 
 def domain_problem(exc: errors.DomainError) -> JSONResponse:
     status = status_of(exc)
-    extra = {key: value for key, value in exc.details.items() if key not in RESERVED}
+    extra = {
+        f"current_{key}" if key in RESERVED else key: value
+        for key, value in exc.details.items()
+        if key != "problems"
+    }
     if isinstance(exc, errors.InvalidInput) and "field" in exc.details:
         # The same shape as a request validation error: clients read `errors` either way.
         extra["errors"] = [{"field": str(exc.details["field"]), "reason": exc.message}]
@@ -89,15 +93,16 @@ def domain_problem(exc: errors.DomainError) -> JSONResponse:
     return problem(status, exc.code, exc.message, headers, **extra)
 
 
-def _request_field(error: Any) -> dict[str, str]:
-    """One validation error as {field, reason}. Malformed JSON is the body's fault: its location
-    is a character offset, which would read as a field named "1"."""
+def _request_error(error: Any) -> dict[str, str]:
+    """One request validation error as the field and why. A JSON syntax error is located at
+    ("body", <character>): its field is the body, and the character belongs in the reason."""
     if error["type"] == "json_invalid":
-        where = error["loc"][-1]
-        why = error.get("ctx", {}).get("error", "")
-        return {"field": "body", "reason": f"malformed JSON at character {where}: {why}"}
-    parts = [str(part) for part in error["loc"] if part != "body"]
-    return {"field": ".".join(parts) or "body", "reason": error["msg"]}
+        why = (error.get("ctx") or {}).get("error", error["msg"])
+        return {"field": "body", "reason": f"malformed JSON ({why} at character {error['loc'][-1]})"}
+    return {
+        "field": ".".join(str(part) for part in error["loc"] if part != "body") or "body",
+        "reason": error["msg"],
+    }
 
 
 def install(app: FastAPI) -> None:
@@ -107,7 +112,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        fields = [_request_field(error) for error in exc.errors()]
+        fields = [_request_error(error) for error in exc.errors()]
         first = fields[0] if fields else {"field": "body", "reason": "invalid"}
         return problem(
             422, "invalid_input", f"{first['field']}: {first['reason']}", errors=fields[:50]

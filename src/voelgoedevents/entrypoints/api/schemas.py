@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from voelgoedevents.domain.fields import PLAIN, Instant
 from voelgoedevents.domain.ticketing.states import HoldSource
@@ -178,6 +178,14 @@ class HoldCreate(BaseModel):
         min_length=1, max_length=200, description="Who holds it: your buyer or session reference."
     )
     source: HoldSource = HoldSource.WEB
+
+    @field_validator("seat_ids")
+    @classmethod
+    def _each_seat_once(cls, seat_ids: list[uuid.UUID] | None) -> list[uuid.UUID] | None:
+        # Checked here too (the domain checks it as well) so the problem names `seat_ids`.
+        if seat_ids is not None and len(set(seat_ids)) != len(seat_ids):
+            raise ValueError("lists a seat twice")
+        return seat_ids
 
 
 class HoldRelease(BaseModel):

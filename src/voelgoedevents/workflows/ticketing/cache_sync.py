@@ -36,6 +36,9 @@ REBUILD_LEASE_MS = 60_000
 
 async def after_commit(services: Services, event: EventKey, batch: CommitBatch) -> None:
     """Write-through: database first (done), then the cache, which also publishes the change."""
+    if not services.gate.enabled:  # no cache (database-only mode): it only feeds the stream
+        await services.cache.commit(event, batch)
+        return
     if services.gate.available:
         try:
             await services.cache.commit(event, batch)

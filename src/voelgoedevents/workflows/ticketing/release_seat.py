@@ -59,6 +59,11 @@ async def free_hold(
     expired, or sold) are left alone."""
     freed = freed if freed is not None else Freed()
     changes: list[audit.Change] = []
+    # Naming the other kind of part must not fall through to "all of it".
+    if hold.section_id is not None and seat_ids is not None:
+        raise InvalidInput("a standing hold has places, not seats: send quantity", field="seat_ids")
+    if hold.section_id is None and quantity is not None:
+        raise InvalidInput("a seated hold has seats, not places: send seat_ids", field="quantity")
     if hold.section_id is not None:
         amount = hold.quantity if quantity is None else quantity
         changes += await _free_places(session, hold, amount, freed)

@@ -137,7 +137,7 @@ async def _reserve_seats(
     seat_map = context.seat_map
     unknown = [seat for seat in seat_ids if seat_map is None or seat not in seat_map.seats]
     if unknown or seat_map is None:
-        raise SeatUnavailable({str(seat): NOT_IN_LAYOUT for seat in unknown})
+        raise SeatUnavailable(await _refusals_with_unknown(services, context, seat_ids, unknown))
     seats = [SeatRef(seat, seat_map.seats[seat].index) for seat in sorted(seat_ids)]
     event = EventKey(context.organization_id, context.event_id)
     token = _lock_token(context.organization_id, request.idempotency_key)
@@ -288,6 +288,25 @@ async def _hold_seats(
         now=hold["created_at"],
     )
     return rows
+
+
+async def _refusals_with_unknown(
+    services: Services,
+    context: EventContext,
+    seat_ids: Sequence[uuid.UUID],
+    unknown: Sequence[uuid.UUID],
+) -> dict[str, str]:
+    """A request naming seats outside the layout is refused whole; the answer still names every
+    other seat that is unavailable (read, not locked: nothing is taken), so the buyer learns
+    all that is wrong at once."""
+    known = [seat for seat in seat_ids if seat not in set(unknown)]
+    refusals = {}
+    if known:
+        async with services.uow() as uow:
+            current = await repo.read_seats(uow.session, context.event_id, known, lock=False)
+        found = refusals_for_hold(known, current, services.clock())
+        refusals = {str(seat): why for seat, why in found.items()}
+    return {**refusals, **{str(seat): NOT_IN_LAYOUT for seat in unknown}}
 
 
 def expected_ids(seats: Sequence[SeatRef]) -> list[uuid.UUID]:

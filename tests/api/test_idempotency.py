@@ -1,0 +1,214 @@
+"""Idempotent writes (``Idempotency-Key``, per API key) over HTTP: a retry gets the stored
+answer and creates nothing; the key reused for another request, a duplicate still in flight,
+another key's independent use, and failures on our side (5xx) that are not kept."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from api.conftest import ApiWorld
+from voelgoedevents.adapters.cache.port import EventKey
+from voelgoedevents.adapters.cache.redis_cache import RedisSeatCache
+from voelgoedevents.adapters.database.repositories.holds import lock_event_sales
+from voelgoedevents.adapters.database.tables import IdempotencyRecord, SeatHold
+from voelgoedevents.bootstrap import Services
+
+from support.api import (
+    HTTP_LAYER_ONLY,
+    Unchanged,
+    assert_problem,
+    expected_states,
+    reserve,
+    seat_map,
+)
+from support.factories import table_counts
+
+
+def keyed(key: str) -> dict[str, str]:
+    return {"Idempotency-Key": key}
+
+
+def assert_replayed(retry: httpx.Response, original: httpx.Response) -> None:
+    assert retry.headers.get("idempotent-replayed") == "true", retry.headers
+    assert (retry.status_code, retry.content) == (original.status_code, original.content)
+
+
+async def hold_count(services: Services) -> int:
+    async with services.engine.connect() as connection:
+        return int(await connection.scalar(sa.select(sa.func.count()).select_from(SeatHold)) or 0)
+
+
+async def stored_keys(services: Services) -> dict[str, str]:
+    async with services.engine.connect() as connection:
+        rows = await connection.execute(sa.select(IdempotencyRecord.key, IdempotencyRecord.state))
+        return {row.key: row.state for row in rows}
+
+
+async def test_a_retry_gets_the_stored_answer_and_creates_nothing(
+    world: ApiWorld, hold_services: Services
+) -> None:
+    seats = [world.seat_ids[0], world.seat_ids[1]]
+    first = await reserve(world, seats, headers=keyed("basket-7/try"))
+    assert first.status_code == 201 and "idempotent-replayed" not in first.headers
+    before = await table_counts(hold_services)
+    again = await reserve(world, seats, headers=keyed("basket-7/try"))
+    assert_replayed(again, first)
+    assert again.headers["content-type"] == first.headers["content-type"]
+    assert await table_counts(hold_services) == before
+    # Even after the hold is released, the retry is answered, not run: no second hold.
+    hold_id = first.json()["id"]
+    await world.call("POST", f"/holds/{hold_id}/release", "sales")
+    late = await reserve(world, seats, headers=keyed("basket-7/try"))
+    assert_replayed(late, first)  # the first answer, as it was then
+    assert await hold_count(hold_services) == 1
+    assert (await seat_map(world)).states == expected_states()
+
+
+async def test_every_write_replays_sell_and_refund(
+    world: ApiWorld, hold_services: Services
+) -> None:
+    hold = (await reserve(world, [world.seat_ids[4]])).json()
+    answers = [
+        await world.call("POST", f"/holds/{hold['id']}/order", "sales", headers=keyed("sell-1"))
+        for _ in range(2)
+    ]
+    assert [a.status_code for a in answers] == [201, 201]
+    assert_replayed(answers[1], answers[0])
+    order_id = answers[0].json()["id"]
+    path = f"/orders/{order_id}/cancel"
+    refund = await world.call("POST", path, json={"refund": True}, headers=keyed("refund-1"))
+    assert refund.json()["status"] == "refunded"
+    before = await table_counts(hold_services)
+    replay = await world.call("POST", path, json={"refund": True}, headers=keyed("refund-1"))
+    assert_replayed(replay, refund)
+    assert await table_counts(hold_services) == before
+
+
+async def test_the_same_key_for_another_request_is_refused(
+    world: ApiWorld, hold_services: Services
+) -> None:
+    ids = world.seat_ids
+    first = await reserve(world, [ids[0]], headers=keyed("k-1"))
+    assert first.status_code == 201
+    async with Unchanged(hold_services, world):
+        for answer in [
+            await reserve(world, [ids[1]], headers=keyed("k-1")),
+            await reserve(world, [ids[0]], holder="bob", headers=keyed("k-1")),
+            await world.call(
+                "POST", f"/holds/{first.json()['id']}/release", "sales", headers=keyed("k-1")
+            ),
+            await world.call(
+                "POST",
+                f"/events/{world.event_id}/holds?x=1",
+                "sales",
+                json={"seat_ids": [ids[0]], "holder_ref": "alice"},
+                headers=keyed("k-1"),
+            ),
+        ]:
+            assert_problem(answer, 422, "idempotency_key_reused")
+    assert_replayed(await reserve(world, [ids[0]], headers=keyed("k-1")), first)
+
+
+async def test_keys_are_per_api_key(world: ApiWorld, hold_services: Services) -> None:
+    ids = world.seat_ids
+    sales = await reserve(world, [ids[0]], role="sales", headers=keyed("shared"))
+    admin = await reserve(world, [ids[1]], role="admin", headers=keyed("shared"))
+    assert (sales.status_code, admin.status_code) == (201, 201), admin.text
+    assert "idempotent-replayed" not in admin.headers
+    assert sales.json()["id"] != admin.json()["id"]
+    # The very same request under the same key from another API key is not a replay: it runs,
+    # and is refused because the first key's hold has the seat.
+    mine = await reserve(world, [ids[2]], role="sales", headers=keyed("same"))
+    theirs = await reserve(world, [ids[2]], role="admin", headers=keyed("same"))
+    assert mine.status_code == 201 and "idempotent-replayed" not in theirs.headers
+    assert assert_problem(theirs, 409, "seat_unavailable")["seats"] == {ids[2]: "held"}
+    assert_replayed(await reserve(world, [ids[0]], role="sales", headers=keyed("shared")), sales)
+    assert_replayed(await reserve(world, [ids[1]], role="admin", headers=keyed("shared")), admin)
+    assert await hold_count(hold_services) == 3
+
+
+@HTTP_LAYER_ONLY
+async def test_a_malformed_key_is_refused(world: ApiWorld, hold_services: Services) -> None:
+    async with Unchanged(hold_services, world):
+        for bad in ("has space", "x" * 201, "tab\there", ""):
+            answer = await reserve(world, [world.seat_ids[0]], headers=keyed(bad))
+            assert_problem(answer, 422, "invalid_input")
+        raw = await world.client.post(
+            f"/events/{world.event_id}/holds",
+            headers=[
+                (b"authorization", f"Bearer {world.keys['sales']}".encode()),
+                (b"idempotency-key", "caf\xe9".encode("latin-1")),
+            ],
+            json={"seat_ids": [world.seat_ids[0]], "holder_ref": "a"},
+        )
+        assert_problem(raw, 422, "invalid_input")
+
+
+@pytest.mark.parametrize("hold_services", ["redis", "database"], indirect=True)
+async def test_a_duplicate_in_flight_gets_409_with_retry_after(
+    world: ApiWorld, hold_services: Services
+) -> None:
+    """PostgreSQL only: the first request is paused on the event's sales lock, which the test
+    holds in its own transaction (SQLite's single writer would stop the key's record too)."""
+    seats = [world.seat_ids[0]]
+    event_id = uuid.UUID(world.event_id)
+    async with hold_services.uow() as uow:
+        await lock_event_sales(uow.session, event_id, exclusive=True)
+        first = asyncio.create_task(reserve(world, seats, headers=keyed("slow")))
+        await _wait_for_a_blocked_advisory_lock(hold_services)
+        assert await stored_keys(hold_services) == {"slow": "in_flight"}
+        duplicate = await reserve(world, seats, headers=keyed("slow"))
+        assert_problem(duplicate, 409, "idempotency_key_in_flight")
+        assert duplicate.headers["retry-after"] == "1"
+        other = await reserve(world, [world.seat_ids[1]], headers=keyed("slow"))
+        assert_problem(other, 422, "idempotency_key_reused")
+        assert not first.done()
+    # The lock is released (the block rolled back): the first request completes.
+    answer: httpx.Response = await asyncio.wait_for(first, timeout=10)
+    assert answer.status_code == 201, answer.text
+    assert_replayed(await reserve(world, seats, headers=keyed("slow")), answer)
+    assert await hold_count(hold_services) == 1
+
+
+async def _wait_for_a_blocked_advisory_lock(services: Services) -> None:
+    """Until some session of this database waits for an advisory lock (liveness bound ~8 s)."""
+    query = sa.text(
+        "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+        "WHERE d.datname = current_database() AND l.locktype = 'advisory' AND NOT l.granted"
+    )
+    for _ in range(400):
+        async with services.engine.connect() as connection:
+            if await connection.scalar(query):
+                return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the first request never reached the event's sales lock")
+
+
+@pytest.mark.parametrize("hold_services", ["redis"], indirect=True)
+async def test_a_failure_on_our_side_is_not_stored(
+    world: ApiWorld, hold_services: Services
+) -> None:
+    """A seat's Redis lock held by someone else makes the reserve answer 503 busy; that answer
+    is not kept, so the retry under the same key runs afresh once the seat is free."""
+    cache = hold_services.cache
+    assert isinstance(cache, RedisSeatCache)
+    seat = world.seat_ids[0]
+    event = EventKey(uuid.UUID(world.organization_id), uuid.UUID(world.event_id))
+    lock = cache.keys(event).seat_lock(uuid.UUID(seat))
+    await cache.client.set(lock, "another-request", px=60_000)
+    try:
+        async with Unchanged(hold_services, world):
+            busy = await reserve(world, [seat], headers=keyed("try-1"))
+            assert_problem(busy, 503, "busy")
+            assert busy.headers["retry-after"] == "1"
+    finally:
+        await cache.client.delete(lock)
+    assert await stored_keys(hold_services) == {}
+    fresh = await reserve(world, [seat], headers=keyed("try-1"))
+    assert fresh.status_code == 201 and "idempotent-replayed" not in fresh.headers
+    assert_replayed(await reserve(world, [seat], headers=keyed("try-1")), fresh)
