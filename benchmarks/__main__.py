@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from benchmarks import holds, layout_import
+from benchmarks import holds, http, layout_import
 
-BENCHMARKS = {"layouts": layout_import.main, "holds": holds.main}
+BENCHMARKS = {"layouts": layout_import.main, "holds": holds.main, "http": http.main}
 
 
 def main() -> None:
