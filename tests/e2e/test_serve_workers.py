@@ -377,9 +377,10 @@ async def test_several_workers_agree_under_an_http_storm_and_every_stream_sees_e
     )
     # Every request got an answer, and none was a failure on the server's side.
     assert not errors, errors[:5]
-    # (Sizes a slow, shared machine reaches easily; the run prints what this one did.)
-    assert len(held) > 60 and len(sold) > 10 and len(released) > 20, "too small a storm"
-    assert refused.get("seat_unavailable", 0) > 20, "no real contention"
+    # Floors a slow, shared machine clears easily (runs here made 80-175 holds and 80-300
+    # refusals): they only catch a storm that did not happen. The run prints what it did.
+    assert len(held) > 40 and len(sold) > 5 and len(released) > 10, "too small a storm"
+    assert refused.get("seat_unavailable", 0) > 10, "no real contention"
 
     # --- the database holds exactly what the buyers were told ---------------------------------
     checker = _services(e2e_database, redis_namespace)
