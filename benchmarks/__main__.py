@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import argparse
 
-from benchmarks import holds, layout_import
+from benchmarks import holds, http, layout_import
 
-BENCHMARKS = {"layouts": layout_import, "holds": holds}
+BENCHMARKS = {"layouts": layout_import, "holds": holds, "http": http}
 
 
 def main() -> None:

@@ -98,7 +98,8 @@ def _request_error(error: Any) -> dict[str, str]:
     ("body", <character>): its field is the body, and the character belongs in the reason."""
     if error["type"] == "json_invalid":
         why = (error.get("ctx") or {}).get("error", error["msg"])
-        return {"field": "body", "reason": f"malformed JSON ({why} at character {error['loc'][-1]})"}
+        where = error["loc"][-1]
+        return {"field": "body", "reason": f"malformed JSON ({why} at character {where})"}
     return {
         "field": ".".join(str(part) for part in error["loc"] if part != "body") or "body",
         "reason": error["msg"],

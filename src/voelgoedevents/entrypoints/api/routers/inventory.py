@@ -93,6 +93,20 @@ async def seat_stream(
             except TimeoutError:
                 yield ServerSentEvent(comment="keep-alive")
                 continue
+            # What is already queued leaves with it, as one event: a busy worker gives this
+            # generator a turn only now and then, and one change message per turn would leave
+            # the client further behind with every turn.
+            fresh: list[list[Any]] = []
+            standing: list[Any] = []
+            while message is not None and message is not _DRAINED and not message.get("resync"):
+                for change in message.get("seats", []):
+                    if change[2] > known.get(change[0], 0):
+                        known[change[0]] = change[2]
+                        fresh.append(change)
+                standing += message.get("standing", [])
+                message = queue.get_nowait() if not queue.empty() else _DRAINED
+            if fresh or standing:
+                yield ServerSentEvent(event="seats", data={"changes": fresh, "standing": standing})
             if message is None:  # too slow to keep up: the client reconnects for a fresh map
                 yield ServerSentEvent(event="resync", data={"reason": "fell behind"})
                 return
@@ -102,12 +116,6 @@ async def seat_stream(
                 )
                 known = dict(view.versions)
                 yield ServerSentEvent(event="snapshot", data=_out(view))
-                continue
-            fresh = [
-                change for change in message.get("seats", []) if change[2] > known.get(change[0], 0)
-            ]
-            for change in fresh:
-                known[change[0]] = change[2]
-            standing = message.get("standing", [])
-            if fresh or standing:
-                yield ServerSentEvent(event="seats", data={"changes": fresh, "standing": standing})
+
+
+_DRAINED: dict[str, Any] = {}  # the queue is empty: nothing more to add to this event
