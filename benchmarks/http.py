@@ -787,5 +787,3 @@ def _verdicts(
         f"{load[0]:.1f} before the run, {load[1]:.1f} after it): latencies include queueing "
         "for a core.",
     ]
-
-
