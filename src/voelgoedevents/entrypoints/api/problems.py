@@ -69,9 +69,18 @@ def status_of(exc: errors.DomainError) -> int:
     return 409  # every other refusal: the request clashes with the current state
 
 
+# A problem's own members, and problem()'s parameters: a domain error's detail of the same name
+# (an event's or a hold's `status`) must neither replace the member nor clash with the argument.
+RESERVED = frozenset({"type", "title", "status", "code", "detail", "headers"})
+
+
 def domain_problem(exc: errors.DomainError) -> JSONResponse:
     status = status_of(exc)
-    extra = {key: value for key, value in exc.details.items() if key != "problems"}
+    extra = {
+        f"current_{key}" if key in RESERVED else key: value
+        for key, value in exc.details.items()
+        if key != "problems"
+    }
     if isinstance(exc, errors.InvalidDocument):
         extra["problems"] = [{"path": p.path, "reason": p.reason} for p in exc.problems]
     headers = None
