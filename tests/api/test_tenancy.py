@@ -38,115 +38,12 @@ from voelgoedevents.bootstrap import Services
 from voelgoedevents.entrypoints.api.app import create_app
 from voelgoedevents.settings import load_settings
 
-from .conftest import ApiWorld, bearer, build_world
+from .conftest import bearer
+from .tenants import Tenant, build_tenant, event_body, ok
 from support.factories import small_document
 from support.snapshots import database_snapshot, differences, redis_snapshot
 
 CALL_TIMEOUT = 30.0  # a hang (say, a stream opened by mistake) fails instead of blocking the run
-
-
-# --- the two organisations ----------------------------------------------------------------------
-
-
-@dataclass
-class Tenant:
-    """An organisation with one of everything a route takes the id of.
-
-    Seats by index: 0 and 1 sold (``order_id``), 3 blocked by the layout, 4 and 5 held
-    (``hold_id``), 6 onwards available."""
-
-    world: ApiWorld
-    draft_layout_id: str
-    draft_event_id: str
-    hold_id: str
-    held_seat_ids: list[str]
-    order_id: str
-    ticket_type_id: str
-    key_ids: dict[str, str]
-    stream_token: str
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.world, name)
-
-    @property
-    def free_seat_ids(self) -> list[str]:
-        return self.world.seat_ids[6:]
-
-
-def _ok(answer: httpx.Response, status: int = 200) -> dict[str, Any]:
-    assert answer.status_code == status, (answer.request.url, answer.text)
-    body: dict[str, Any] = answer.json()
-    return body
-
-
-async def build_tenant(client: httpx.AsyncClient, services: Services) -> Tenant:
-    world = await build_world(client, services)
-    sold = _ok(
-        await world.call(
-            "POST",
-            f"/events/{world.event_id}/holds",
-            "sales",
-            json={"seat_ids": world.seat_ids[:2], "holder_ref": "buyer-1"},
-        ),
-        201,
-    )
-    order = _ok(await world.call("POST", f"/holds/{sold['id']}/order", "sales"), 201)
-    held_seats = world.seat_ids[4:6]
-    hold = _ok(
-        await world.call(
-            "POST",
-            f"/events/{world.event_id}/holds",
-            "sales",
-            json={"seat_ids": held_seats, "holder_ref": "buyer-2"},
-        ),
-        201,
-    )
-    draft_layout = _ok(
-        await world.call("POST", f"/venues/{world.venue_id}/layouts", json=small_document()), 201
-    )
-    draft_event = _ok(
-        await world.call("POST", "/events", json=event_body(world.venue_id, world.layout_id)), 201
-    )
-    ticket_type = _ok(
-        await world.call(
-            "POST",
-            f"/events/{world.event_id}/ticket-types",
-            json={"name": "Stalls", "price": "150.00", "kind": "seated", "price_tier": "A"},
-        ),
-        201,
-    )
-    keys = (
-        await client.get(
-            f"/organizations/{world.organization_id}/keys", headers=bearer(world.platform)
-        )
-    ).json()
-    token = _ok(await world.call("GET", f"/events/{world.event_id}/stream-token", "read"))
-    return Tenant(
-        world,
-        draft_layout_id=draft_layout["id"],
-        draft_event_id=draft_event["id"],
-        hold_id=hold["id"],
-        held_seat_ids=held_seats,
-        order_id=order["id"],
-        ticket_type_id=ticket_type["id"],
-        key_ids={key["name"]: key["id"] for key in keys},
-        stream_token=token["token"],
-    )
-
-
-def event_body(venue_id: str, layout_id: str | None) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "venue_id": venue_id,
-        "name": "Matinee",
-        "start_at": "2030-05-01T14:00:00Z",
-        "end_at": "2030-05-01T17:00:00Z",
-        "sale_start_at": "2030-02-01T00:00:00Z",
-    }
-    if layout_id is None:
-        body["capacity"] = 100
-    else:
-        body["layout_id"] = layout_id
-    return body
 
 
 class Stranger:
@@ -649,7 +546,7 @@ async def test_another_organisations_ids_answer_like_missing_ones_and_change_not
     watch = StateWatch(api.services)
     # Warm what reads may load lazily (the event caches), so the snapshot is of settled state.
     for tenant in (a, b):
-        _ok(await tenant.call("GET", f"/events/{tenant.event_id}/inventory", "read"))
+        ok(await tenant.call("GET", f"/events/{tenant.event_id}/inventory", "read"))
     before = await watch.snapshot()
     probed = refused = 0
     async with _published_changes(watch) as published:
