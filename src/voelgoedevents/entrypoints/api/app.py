@@ -18,12 +18,7 @@ from voelgoedevents.bootstrap import Services, build_services
 from voelgoedevents.domain.seating.layout import LayoutDocument
 from voelgoedevents.entrypoints.api import problems
 from voelgoedevents.entrypoints.api.limits import RateLimiter
-from voelgoedevents.entrypoints.api.middleware import (
-    AccessLog,
-    BodyLimit,
-    Idempotency,
-    StorableJson,
-)
+from voelgoedevents.entrypoints.api.middleware import AccessLog, BodyLimit, Idempotency
 from voelgoedevents.entrypoints.api.routers import (
     events,
     holds,
@@ -84,7 +79,6 @@ def create_app(
     for module in (platform, venues, events, holds, inventory, operations):
         app.include_router(module.router)
     app.add_middleware(Idempotency)
-    app.add_middleware(StorableJson)
     app.add_middleware(
         BodyLimit, limit=settings.api.max_body_bytes, document_limit=settings.api.max_document_bytes
     )

@@ -7,9 +7,7 @@ bodies and responses, and they must not buffer the seat stream.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import math
 import re
 import time
 import uuid
@@ -19,7 +17,6 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from voelgoedevents.adapters.metrics import HTTP_REQUESTS
-from voelgoedevents.domain.errors import json_path
 from voelgoedevents.entrypoints.api.problems import problem
 from voelgoedevents.workflows.access import (
     abandon_idempotent,
@@ -306,104 +303,3 @@ class AccessLog:
                 "event_id": str(params["event_id"]) if "event_id" in params else None,
             },
         )
-
-
-class _Unstorable(ValueError):
-    pass
-
-
-def _finite(text: str) -> float:
-    number = float(text)
-    if math.isinf(number):
-        raise _Unstorable("a number too large for a double")
-    return number
-
-
-def _no_constant(name: str) -> Any:
-    raise _Unstorable(f"{name} is not a JSON number")
-
-
-# Only a body whose raw text has one of these escapes can hold a NUL or an unpaired surrogate
-# (raw NUL bytes are invalid JSON, raw surrogates invalid UTF-8): the rest skip the walk.
-_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
-
-
-def _bad_text(value: Any, location: tuple[int | str, ...] = ()) -> tuple[str, str] | None:
-    """The first string (or key) that PostgreSQL cannot store, as (path, reason)."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            return json_path(location) or "body", "NUL characters (\\u0000) are not allowed"
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return json_path(location) or "body", "unpaired surrogates are not text"
-        return None
-    items: Any = ()
-    if isinstance(value, dict):
-        items = value.items()
-        for key in value:
-            found = _bad_text(key, (*location, key))
-            if found is not None:
-                return found
-    elif isinstance(value, list):
-        items = enumerate(value)
-    for key, item in items:
-        found = _bad_text(item, (*location, key))
-        if found is not None:
-            return found
-    return None
-
-
-class StorableJson:
-    """Refuse (422 ``invalid_input``) a JSON body the engine could not store: a string or key
-    with a NUL character or an unpaired surrogate, NaN, Infinity, or a number beyond a double.
-    PostgreSQL refuses NUL in text and ``\\u0000`` or non-finite numbers in jsonb, so these
-    reached the database and came back as 500s. Bodies that are not JSON pass on untouched: the
-    endpoint answers them as before."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in WRITES:
-            await self.app(scope, receive, send)
-            return
-        body, more = await _read_all(receive)
-        refusal = self._refusal(body, Headers(scope=scope).get("content-type"))
-        if refusal is not None:
-            field, reason = refusal
-            await problem(
-                422,
-                "invalid_input",
-                f"{field}: {reason}",
-                errors=[{"field": field, "reason": reason}],
-                field=field,
-            )(scope, receive, send)
-            return
-        delivered = False
-
-        async def replay() -> Message:
-            nonlocal delivered
-            if delivered:
-                return await more()
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.app(scope, replay, send)
-
-    @staticmethod
-    def _refusal(body: bytes, content_type: str | None) -> tuple[str, str] | None:
-        if not body:
-            return None
-        try:
-            value = json.loads(body, parse_float=_finite, parse_constant=_no_constant)
-        except _Unstorable as exc:
-            return "body", str(exc)
-        except UnicodeDecodeError:
-            declared_json = content_type is None or "json" in content_type.lower()
-            return ("body", "not UTF-8 text") if declared_json else None
-        except ValueError:  # not JSON (or an integer too long to read): the endpoint answers
-            return None
-        if _SUSPECT_ESCAPE.search(body) is None:
-            return None
-        return _bad_text(value)
