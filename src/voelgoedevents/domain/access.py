@@ -15,6 +15,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
+from voelgoedevents.domain.fields import PLAIN
+
 KEY_PREFIX = "vg"
 
 
@@ -40,7 +42,9 @@ def allows(role: Role, needed: Role) -> bool:
 class ApiKeySpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), PLAIN
+    ]
     role: Role
 
 

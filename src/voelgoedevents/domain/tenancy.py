@@ -12,6 +12,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints, field_validator
 
 from voelgoedevents.domain.errors import NotFound
+from voelgoedevents.domain.fields import PLAIN, JsonObject
 from voelgoedevents.domain.ticketing.policy import PolicyOverrides
 
 
@@ -26,9 +27,11 @@ class OrganizationSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), PLAIN
+    ]
     slug: Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")]
-    settings: dict[str, JsonValue] = Field(default_factory=dict)
+    settings: JsonObject = Field(default_factory=dict)
 
     @field_validator("settings")
     @classmethod

@@ -10,26 +10,28 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    JsonValue,
-    NonNegativeInt,
     StringConstraints,
     field_validator,
 )
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+from voelgoedevents.domain.fields import PLAIN, Count, JsonObject
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), PLAIN]
 
 
 class VenueSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), PLAIN
+    ]
     address: Text = ""
-    city: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
-    country: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
-    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] = ""
+    city: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), PLAIN] = ""
+    country: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), PLAIN] = ""
+    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20), PLAIN] = ""
     timezone: str = "Africa/Johannesburg"
-    capacity: NonNegativeInt = 0
-    settings: dict[str, JsonValue] = Field(default_factory=dict)
+    capacity: Count = 0
+    settings: JsonObject = Field(default_factory=dict)
 
     @field_validator("timezone")
     @classmethod

@@ -13,16 +13,14 @@ from typing import Annotated
 from uuid import UUID
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
-    JsonValue,
-    NonNegativeInt,
     StringConstraints,
 )
 
 from voelgoedevents.domain.errors import InvalidInput, InvalidTransition
+from voelgoedevents.domain.fields import PLAIN, Count, Instant, JsonObject
 
 
 class EventStatus(StrEnum):
@@ -120,16 +118,18 @@ class EventSpec(BaseModel):
 
     venue_id: UUID
     layout_id: UUID | None = None
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    description: Annotated[str, StringConstraints(max_length=5_000)] = ""
-    start_at: AwareDatetime
-    end_at: AwareDatetime
-    sale_start_at: AwareDatetime | None = None
-    sale_end_at: AwareDatetime | None = None
-    capacity: NonNegativeInt | None = Field(
+    name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), PLAIN
+    ]
+    description: Annotated[str, StringConstraints(max_length=5_000), PLAIN] = ""
+    start_at: Instant
+    end_at: Instant
+    sale_start_at: Instant | None = None
+    sale_end_at: Instant | None = None
+    capacity: Count | None = Field(
         default=None, description="General admission only; a seated event takes its layout's."
     )
-    settings: dict[str, JsonValue] = Field(default_factory=dict)
+    settings: JsonObject = Field(default_factory=dict)
 
     @property
     def schedule(self) -> EventSchedule:

@@ -7,14 +7,14 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
-    NonNegativeInt,
     StringConstraints,
     model_validator,
 )
+
+from voelgoedevents.domain.fields import PLAIN, Count, Instant
 
 
 class TicketKind(StrEnum):
@@ -31,14 +31,16 @@ class TicketTypeStatus(StrEnum):
 class TicketTypeSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), PLAIN
+    ]
     price: Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "ZAR"
     kind: TicketKind
-    price_tier: Annotated[str, StringConstraints(min_length=1, max_length=50)] | None = None
-    total_quantity: NonNegativeInt = 0
-    sale_start_at: AwareDatetime | None = None
-    sale_end_at: AwareDatetime | None = None
+    price_tier: Annotated[str, StringConstraints(min_length=1, max_length=50), PLAIN] | None = None
+    total_quantity: Count = 0
+    sale_start_at: Instant | None = None
+    sale_end_at: Instant | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> TicketTypeSpec:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, NonNegativeInt
+from pydantic import BaseModel, ConfigDict, Field
 
 from voelgoedevents.domain.errors import Problem
+from voelgoedevents.domain.fields import Count, JsonObject
 from voelgoedevents.domain.seating.names import Name
 from voelgoedevents.domain.seating.seat import SeatSpec
 
@@ -13,8 +14,8 @@ class BlockSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: Name
-    capacity: NonNegativeInt = Field(description="Most seats this block may ever hold.")
-    metadata: dict[str, JsonValue] = Field(default_factory=dict)
+    capacity: Count = Field(description="Most seats this block may ever hold.")
+    metadata: JsonObject = Field(default_factory=dict)
     seats: list[SeatSpec] = Field(default_factory=list)
 
 

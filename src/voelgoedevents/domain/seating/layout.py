@@ -16,8 +16,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    JsonValue,
-    NonNegativeInt,
     StringConstraints,
     ValidationError,
 )
@@ -30,6 +28,7 @@ from voelgoedevents.domain.errors import (
     Problem,
     json_path,
 )
+from voelgoedevents.domain.fields import PLAIN, Count, JsonObject
 from voelgoedevents.domain.seating.block import BlockSpec
 from voelgoedevents.domain.seating.names import Name
 from voelgoedevents.domain.seating.seat import SeatSpec
@@ -96,9 +95,9 @@ class LayoutDocument(BaseModel):
 
     schema_version: Literal[1] = SCHEMA_VERSION
     name: Name
-    description: Annotated[str, StringConstraints(max_length=2_000)] = ""
-    total_capacity: NonNegativeInt = Field(description="Sum of the section capacities.")
-    metadata: dict[str, JsonValue] = Field(default_factory=dict)
+    description: Annotated[str, StringConstraints(max_length=2_000), PLAIN] = ""
+    total_capacity: Count = Field(description="Sum of the section capacities.")
+    metadata: JsonObject = Field(default_factory=dict)
     sections: list[SectionSpec] = Field(min_length=1)
 
     @property

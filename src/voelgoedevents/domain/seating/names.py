@@ -6,4 +6,6 @@ from typing import Annotated
 
 from pydantic import StringConstraints
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+from voelgoedevents.domain.fields import PLAIN
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), PLAIN]

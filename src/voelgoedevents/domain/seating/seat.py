@@ -5,9 +5,11 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16)]
+from voelgoedevents.domain.fields import PLAIN, JsonObject
+
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16), PLAIN]
 
 
 class SeatCategory(StrEnum):
@@ -40,7 +42,7 @@ class SeatSpec(BaseModel):
     y: float = Field(allow_inf_nan=False, description="Drawing position, top to bottom.")
     category: SeatCategory = SeatCategory.STANDARD
     status: LayoutSeatStatus = LayoutSeatStatus.AVAILABLE
-    metadata: dict[str, JsonValue] = Field(default_factory=dict)
+    metadata: JsonObject = Field(default_factory=dict)
 
     @property
     def key(self) -> tuple[str, str]:

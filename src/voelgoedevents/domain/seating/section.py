@@ -5,13 +5,16 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, NonNegativeInt, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from voelgoedevents.domain.errors import Problem
+from voelgoedevents.domain.fields import PLAIN, Count, JsonObject
 from voelgoedevents.domain.seating.block import BlockSpec, block_problems
 from voelgoedevents.domain.seating.names import Name
 
-PriceTier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+PriceTier = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), PLAIN
+]
 
 
 class SectionType(StrEnum):
@@ -24,9 +27,9 @@ class SectionSpec(BaseModel):
 
     name: Name
     type: SectionType
-    capacity: NonNegativeInt
+    capacity: Count
     price_tier: PriceTier | None = None
-    metadata: dict[str, JsonValue] = Field(default_factory=dict)
+    metadata: JsonObject = Field(default_factory=dict)
     blocks: list[BlockSpec] = Field(default_factory=list)
 
     @property

@@ -9,10 +9,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from voelgoedevents.domain.fields import PLAIN, Instant
 from voelgoedevents.domain.ticketing.states import HoldSource
 
 T = TypeVar("T")
@@ -133,10 +134,10 @@ class EventOut(Out):
 class Reschedule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    start_at: AwareDatetime
-    end_at: AwareDatetime
-    sale_start_at: AwareDatetime | None = None
-    sale_end_at: AwareDatetime | None = None
+    start_at: Instant
+    end_at: Instant
+    sale_start_at: Instant | None = None
+    sale_end_at: Instant | None = None
 
 
 class TicketTypeOut(Out):
@@ -173,7 +174,7 @@ class HoldCreate(BaseModel):
     seat_ids: list[uuid.UUID] | None = Field(default=None, min_length=1, max_length=100)
     section_id: uuid.UUID | None = None
     quantity: int | None = Field(default=None, ge=1, le=100)
-    holder_ref: str = Field(
+    holder_ref: Annotated[str, PLAIN] = Field(
         min_length=1, max_length=200, description="Who holds it: your buyer or session reference."
     )
     source: HoldSource = HoldSource.WEB
@@ -221,14 +222,14 @@ class OrderCancel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     refund: bool = False
-    reason: str | None = Field(default=None, max_length=100)
+    reason: Annotated[str, PLAIN] | None = Field(default=None, max_length=100)
 
 
 class SeatsBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     seat_ids: list[uuid.UUID] = Field(min_length=1, max_length=1_000)
-    reason: str | None = Field(default=None, max_length=100)
+    reason: Annotated[str, PLAIN] | None = Field(default=None, max_length=100)
 
 
 class SectionCountsOut(Out):

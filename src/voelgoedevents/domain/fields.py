@@ -1,0 +1,58 @@
+"""Field shapes the specs share: values both databases can store.
+
+PostgreSQL refuses values Python holds without complaint: a NUL character in text or JSON, an
+integer past its 32-bit INTEGER columns, a time that cannot be written in UTC. Left to the
+database, each is a failed write (a server error); here it is bad input naming its field, the
+same on SQLite (which would store what PostgreSQL never could).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, AwareDatetime, Field, JsonValue
+
+MAX_INTEGER = 2**31 - 1  # the INTEGER columns of both databases' schemas
+
+
+def storable_text(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain the NUL character")
+    return value
+
+
+def _check_json(value: JsonValue) -> None:
+    if isinstance(value, str):
+        storable_text(value)
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            raise ValueError("must be valid Unicode text (no lone surrogates)") from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_json(key)
+            _check_json(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_json(item)
+
+
+def storable_json(value: dict[str, JsonValue]) -> dict[str, JsonValue]:
+    _check_json(value)
+    return value
+
+
+def storable_time(value: datetime) -> datetime:
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is out of range: in UTC it must fall in the years 1 to 9999") from None
+    return value
+
+
+# Append to a string's Annotated constraints: Annotated[str, StringConstraints(...), PLAIN].
+PLAIN = AfterValidator(storable_text)
+Count = Annotated[int, Field(ge=0, le=MAX_INTEGER)]
+JsonObject = Annotated[dict[str, JsonValue], AfterValidator(storable_json)]
+Instant = Annotated[AwareDatetime, AfterValidator(storable_time)]
