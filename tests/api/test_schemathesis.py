@@ -420,6 +420,28 @@ async def test_a_layout_document_with_infinite_metadata_is_refused_with_its_path
     assert [layout["id"] for layout in layouts["items"]] == [world.layout_id]
 
 
+UNREADABLE = [
+    ('{"name": "Caf\xe9"}'.encode("latin-1"), "not UTF-8"),  # the fuzzer's find
+    (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    (b'{"name": "Hall", "capacity": 1' + b"0" * 5_000 + b"}", "integer"),
+]
+
+
+async def test_a_body_that_cannot_be_read_is_a_documented_422(world: Any) -> None:
+    """FastAPI answers these with a bare 400, which the document does not list (a JSON syntax
+    error is its 422); each is now the same 422 as any other body that is not JSON."""
+    before = (await world.call("GET", "/venues", "read")).json()
+    for body, why in UNREADABLE:
+        answer = await world.call(
+            "POST", "/venues", content=body, headers={"Content-Type": "application/json"}
+        )
+        assert answer.status_code == 422, (why, answer.text)
+        problem = answer.json()
+        assert (problem["code"], problem["errors"][0]["field"]) == ("invalid_input", "body")
+        assert why in problem["detail"], problem
+    assert (await world.call("GET", "/venues", "read")).json() == before
+
+
 async def test_text_beyond_ascii_still_goes_in(world: Any) -> None:
     """The guard is no wider than it must be: escaped non-ASCII and surrogate pairs are text."""
     body = (
