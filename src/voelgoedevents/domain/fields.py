@@ -1,13 +1,15 @@
 """Field shapes the specs share: values both databases can store.
 
-PostgreSQL refuses values Python holds without complaint: a NUL character in text or JSON, an
-integer past its 32-bit INTEGER columns, a time that cannot be written in UTC. Left to the
+PostgreSQL refuses values Python holds without complaint: a NUL character in text or JSON, NaN
+or Infinity in JSON, an integer past its 32-bit INTEGER columns, a time that cannot be written in
+UTC. Left to the
 database, each is a failed write (a server error); here it is bad input naming its field, the
 same on SQLite (which would store what PostgreSQL never could).
 """
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -29,6 +31,9 @@ def _check_json(value: JsonValue) -> None:
             value.encode()
         except UnicodeEncodeError:
             raise ValueError("must be valid Unicode text (no lone surrogates)") from None
+    elif isinstance(value, float) and not math.isfinite(value):
+        # JSON has no NaN or Infinity (json.loads reads them, and 1e400 as inf); jsonb refuses them.
+        raise ValueError("must hold finite numbers only (no NaN or Infinity)")
     elif isinstance(value, dict):
         for key, item in value.items():
             _check_json(key)

@@ -122,6 +122,9 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     for path in schema.get("paths", {}).values():
         for operation in path.values():
             answers = operation.setdefault("responses", {})
+            # FastAPI documents its own 422 body; ours is a problem (problems.install).
+            if answers.get("422", {}).get("description") == "Validation Error":
+                del answers["422"]
             for status, why in (
                 ("401", "No or a bad API key"),
                 ("403", "Not allowed"),
@@ -133,6 +136,8 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                 ("503", "Busy: retry"),
             ):
                 answers.setdefault(status, {"description": why, **problem})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
     app.openapi_schema = schema
     return schema
 

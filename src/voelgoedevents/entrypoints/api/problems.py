@@ -106,6 +106,22 @@ def _request_error(error: Any) -> dict[str, str]:
     }
 
 
+def _unreadable_body(exc: HTTPException) -> str | None:
+    """Why a JSON body could not be read, when that is what FastAPI's 400 says. It answers a
+    body that is not UTF-8, nested past the parser's depth or holding an integer too long to
+    convert with a bare 400 (raised from the parser's error), where a JSON syntax error is a
+    422: a body that cannot be read is invalid input either way, and the 422 is the one
+    documented."""
+    cause = exc.__cause__
+    if exc.status_code != 400 or not isinstance(cause, ValueError | RecursionError):
+        return None
+    if isinstance(cause, UnicodeDecodeError):
+        return "malformed JSON (not UTF-8 text)"
+    if isinstance(cause, RecursionError):
+        return "malformed JSON (nested too deeply)"
+    return f"malformed JSON ({str(cause)[:200]})"
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(errors.DomainError)
     async def _domain(request: Request, exc: errors.DomainError) -> JSONResponse:
@@ -133,6 +149,14 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
+        unreadable = _unreadable_body(exc)
+        if unreadable is not None:
+            return problem(
+                422,
+                "invalid_input",
+                f"body: {unreadable}",
+                errors=[{"field": "body", "reason": unreadable}],
+            )
         code = {
             404: "not_found",
             405: "method_not_allowed",
