@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 
 import pytest
 
 from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.errors import HoldExpired, HoldNotActive, InvalidInput, NotFound
+from voelgoedevents.domain.ticketing.reservation import ReserveRequest
 from voelgoedevents.workflows.ticketing.expire_holds import expire_due_holds, run_sweeper
 from voelgoedevents.workflows.ticketing.extend_hold import extend_hold
+from voelgoedevents.workflows.ticketing.invariants import check_event
 from voelgoedevents.workflows.ticketing.inventory import history
 from voelgoedevents.workflows.ticketing.release_seat import release_hold
+from voelgoedevents.workflows.ticketing.reserve_seat import reserve_seat
 from voelgoedevents.workflows.ticketing.sell_hold import sell_hold
 
 from support.clock import ManualClock
-from support.factories import on_sale_scenario
+from support.factories import make_event, on_sale_scenario
 from support.holds import assert_cache_matches, hold, hold_row, seat_ids, seat_rows
 
 
@@ -120,6 +124,42 @@ async def test_the_sweeper_expires_what_is_due_and_only_that(
         ("available", "system:sweeper", "expired")
     ] * 2
     await assert_cache_matches(hold_services, scenario)
+
+
+async def test_one_sweep_over_two_events_of_one_layout_frees_each_event_its_own_seats(
+    hold_services: Services, clock: ManualClock
+) -> None:
+    """A layout is reused by many events, so one seat id is a seat of each of them. One sweep
+    expiring holds on the same seat in two events must free each event's seat for its own hold,
+    record it once in that event's history, and tell each event's cache. (Found by the storm
+    benchmark: the sweep keyed its bookkeeping by seat id alone, recorded one event's seat twice
+    and the other's not at all, and sent both to one event's cache.)"""
+    scenario = await on_sale_scenario(hold_services)
+    second = await make_event(hold_services, scenario.org_id, scenario.venue.id, scenario.layout.id)
+    seats = await seat_ids(hold_services, scenario)
+    first_hold = await hold(hold_services, scenario, seats[:2])
+    second_hold = await reserve_seat(
+        hold_services,
+        organization_id=scenario.org_id,
+        event_id=second.id,
+        request=ReserveRequest(seat_ids=seats[:2], holder_ref="bob"),
+    )
+    clock.advance(600)
+    assert await expire_due_holds(hold_services) == 2
+    for event_id, held in ((scenario.event.id, first_hold), (second.id, second_hold)):
+        rows = await seat_rows(hold_services, event_id)
+        assert {rows[s].status.value for s in seats[:2]} == {"available"}
+        changes = await history(hold_services, organization_id=scenario.org_id, hold_id=held.id)
+        assert sorted((c.event_id, c.seat_id, c.to_state) for c in changes) == sorted(
+            [(event_id, s, "held") for s in seats[:2]]
+            + [(event_id, s, "available") for s in seats[:2]]
+        )
+        report = await check_event(
+            hold_services, organization_id=scenario.org_id, event_id=event_id
+        )
+        assert report.ok, report.problems
+    await assert_cache_matches(hold_services, scenario)
+    await assert_cache_matches(hold_services, dataclasses.replace(scenario, event=second))
 
 
 async def test_no_hold_survives_five_seconds_past_its_time(

@@ -9,6 +9,7 @@ Releasing twice changes nothing; a sold seat is never freed by a hold's release.
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -133,20 +134,22 @@ async def expire_holds_together(
     actor: str,
     now: datetime,
 ) -> dict[EventKey, Freed]:
-    """Expire many holds in one transaction (the sweeper). Their seats are freed by ONE update,
-    which locks them in the global seat order: freeing hold after hold would lock seats out of
-    that order and could deadlock with a reserve taking over some of them."""
+    """Expire many holds in one transaction (the sweeper). Each event's seats are freed by ONE
+    update, events in id order, which locks them in the global (event, seat) order: freeing hold
+    after hold would lock seats out of that order and could deadlock with a reserve taking over
+    some of them. Per event, because a seat id is a seat of every event of its layout."""
     freed: dict[EventKey, Freed] = {}
-    seated = [hold for hold in holds if hold.section_id is None]
-    holders = await repo.seat_holders(session, [hold.id for hold in seated])
-    rows = []
-    if seated:
-        rows = await repo.update_seats(
-            session, repo.held_by_any([hold.id for hold in seated]), repo.FREE, now
-        )
-    by_hold: dict[uuid.UUID, list[repo.SeatRow]] = {hold.id: [] for hold in seated}
-    for row in rows:
-        by_hold[holders[row.seat_id]].append(row)
+    by_hold: dict[uuid.UUID, list[repo.SeatRow]] = {}
+    seated: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    for hold in holds:
+        if hold.section_id is None:
+            seated[hold.event_id].append(hold.id)
+            by_hold[hold.id] = []
+    for event_id in sorted(seated):
+        holders = await repo.seat_holders(session, seated[event_id])  # seat ids of one event
+        rows = await repo.update_seats(session, repo.held_by_any(seated[event_id]), repo.FREE, now)
+        for row in rows:
+            by_hold[holders[row.seat_id]].append(row)
     for hold in holds:
         into = freed.setdefault(EventKey(hold.organization_id, hold.event_id), Freed())
         if hold.section_id is not None:

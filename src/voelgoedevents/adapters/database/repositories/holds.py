@@ -307,7 +307,8 @@ async def seats_of_hold(session: AsyncSession, hold_id: uuid.UUID) -> list[SeatR
 async def seat_holders(
     session: AsyncSession, hold_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, uuid.UUID]:
-    """seat id -> the hold holding it, for these holds (no lock: for bookkeeping)."""
+    """seat id -> the hold holding it, for these holds of ONE event (a seat id is a seat of every
+    event of its layout). No lock: for bookkeeping."""
     rows = await session.execute(
         sa.select(_SEATS.c.seat_id, _SEATS.c.hold_id).where(
             _SEATS.c.hold_id.in_(list(hold_ids)), _SEATS.c.status == SeatState.HELD.value
