@@ -119,7 +119,7 @@ async def _ids(world: ApiWorld) -> Ids:
         await world.client.get(
             f"/organizations/{world.organization_id}/keys", headers=bearer(world.platform)
         )
-    ).json()
+    ).json()["items"]
     return {
         "org": world.organization_id,
         "key": next(key["id"] for key in keys if key["name"] == "read"),

@@ -9,9 +9,9 @@ import pytest
 
 from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.errors import HoldExpired, HoldNotActive, InvalidInput, NotFound
+from voelgoedevents.workflows.listing import change_history
 from voelgoedevents.workflows.ticketing.expire_holds import expire_due_holds, run_sweeper
 from voelgoedevents.workflows.ticketing.extend_hold import extend_hold
-from voelgoedevents.workflows.ticketing.inventory import history
 from voelgoedevents.workflows.ticketing.release_seat import release_hold
 from voelgoedevents.workflows.ticketing.sell_hold import sell_hold
 
@@ -115,7 +115,9 @@ async def test_the_sweeper_expires_what_is_due_and_only_that(
     rows = await seat_rows(hold_services, scenario.event.id)
     assert {rows[s].status.value for s in seats[:2]} == {"available"}
     assert {rows[s].status.value for s in seats[4:6]} == {"held"}
-    changes = await history(hold_services, organization_id=scenario.org_id, hold_id=early.id)
+    page = await change_history(hold_services, organization_id=scenario.org_id, hold_id=early.id)
+    assert page.next_cursor is None
+    changes = page.items
     assert [(c.to_state, c.actor, c.reason) for c in changes][-2:] == [
         ("available", "system:sweeper", "expired")
     ] * 2
