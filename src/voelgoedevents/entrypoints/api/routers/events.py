@@ -37,7 +37,12 @@ from voelgoedevents.workflows.views import EventView, TicketTypeView
 router = APIRouter(tags=["events"])
 
 
-@router.post("/events", status_code=201, response_model=EventOut)
+@router.post(
+    "/events",
+    status_code=201,
+    response_model=EventOut,
+    responses={404: {"description": "No such venue or layout (or another organisation's)"}},
+)
 async def create(body: EventSpec, member: Admin, services: ServicesDep) -> EventView:
     """A draft event; on a layout it gets its own seat inventory."""
     return await create_event(services, organization_id=member.organization_id, spec=body)
