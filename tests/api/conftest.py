@@ -105,7 +105,7 @@ async def build_world(client: httpx.AsyncClient, services: Services) -> ApiWorld
     event_id = event.json()["id"]
     assert (await client.post(f"/events/{event_id}/publish", headers=admin)).status_code == 200
     seats = (await client.get(f"/layouts/{layout_id}/seats", headers=admin)).json()["items"]
-    sections = (await client.get(f"/layouts/{layout_id}/sections", headers=admin)).json()
+    sections = (await client.get(f"/layouts/{layout_id}/sections", headers=admin)).json()["items"]
     standing = next(s["id"] for s in sections if s["section_type"] == "standing")
     return ApiWorld(
         client,

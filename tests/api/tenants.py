@@ -98,7 +98,7 @@ async def build_tenant(
         await client.get(
             f"/organizations/{world.organization_id}/keys", headers=bearer(world.platform)
         )
-    ).json()
+    ).json()["items"]
     token = ok(await world.call("GET", f"/events/{world.event_id}/stream-token", "read"))
     return Tenant(
         world,

@@ -8,6 +8,7 @@ mode adds nothing an authorisation check could reach.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -119,7 +120,7 @@ async def _ids(world: ApiWorld) -> Ids:
         await world.client.get(
             f"/organizations/{world.organization_id}/keys", headers=bearer(world.platform)
         )
-    ).json()
+    ).json()["items"]
     return {
         "org": world.organization_id,
         "key": next(key["id"] for key in keys if key["name"] == "read"),
@@ -224,3 +225,34 @@ async def test_malformed_ids_in_paths_are_422_naming_the_parameter(
             parameter = {"org": "organization_id"}.get(name, f"{name}_id")
             invalid(response, f"path.{parameter}")
     assert await table_counts(hold_services) == before
+
+
+async def test_the_document_lists_401_and_403_exactly_where_they_are_answered(
+    world: ApiWorld, hold_services: Services
+) -> None:
+    """Driven by the served document, so a new operation is checked without a line here: an
+    operation listing 401 refuses a call without a key, one listing 403 refuses the wrong kind
+    of key (an organisation's on platform routes, a platform key on the others); operations
+    listing neither (health, metrics, an organisation any key may read) answer such calls."""
+    document = (await world.client.get("/openapi.json")).json()
+    checked = 0
+    for template, operations in document["paths"].items():
+        for method, operation in operations.items():
+            path = re.sub(r"\{[a-z_]+\}", lambda _: str(uuid.uuid4()), template)
+            answers = set(operation["responses"])
+            assert "405" not in answers, (method, template)
+            bare = await world.client.request(method, path)
+            if "401" in answers:
+                problem(bare, 401, "unauthenticated")
+            else:
+                assert bare.status_code not in (401, 403), (method, template, bare.text)
+            platform_route = "organisations and keys" in operation.get("tags", [])
+            for token in (world.keys["admin"], world.platform):
+                wrong = (token == world.platform) != platform_route
+                answer = await world.client.request(method, path, headers=bearer(token))
+                if "403" in answers and wrong:
+                    problem(answer, 403, "forbidden")
+                elif "403" not in answers:
+                    assert answer.status_code != 403, (method, template, answer.text)
+            checked += 1
+    assert checked >= 45

@@ -61,6 +61,43 @@ async def test_malformed_bodies_are_refused_clearly(
 
 
 @HTTP_LAYER_ONLY
+async def test_a_body_that_is_not_sent_as_json_is_told_so(
+    world: ApiWorld, hold_services: Services
+) -> None:
+    """A JSON-looking body under another Content-Type (or none) is not parsed: the 422 says the
+    body must be application/json, not that the unparsed bytes are not an object."""
+    hold = (await reserve(world, [world.seat_ids[0]])).json()
+    valid = json.dumps({"seat_ids": [world.seat_ids[1]], "holder_ref": "a"}).encode()
+    targets = [
+        (f"/events/{world.event_id}/holds", valid),  # a required body
+        (f"/holds/{hold['id']}/release", b'{"seat_ids": []}'),  # an optional one (a union)
+        ("/venues", b'{"name": "Hall"}'),
+    ]
+    async with Unchanged(hold_services, world):
+        for path, content in targets:
+            for content_type in ("text/plain", "application/x-www-form-urlencoded", None):
+                headers = world.headers("admin")
+                if content_type:
+                    headers["content-type"] = content_type
+                answer = await world.client.post(path, content=content, headers=headers)
+                problem = assert_problem(answer, 422, "invalid_input")
+                assert problem["errors"] == [
+                    {
+                        "field": "body",
+                        "reason": "must be JSON, sent with Content-Type: application/json",
+                    }
+                ], (path, content_type, problem)
+                assert problem["detail"] == "body: " + problem["errors"][0]["reason"]
+    # JSON under a JSON media type is read as such.
+    made = await world.client.post(
+        "/venues",
+        content=b'{"name": "Hall"}',
+        headers={**world.headers("admin"), "content-type": "application/json; charset=utf-8"},
+    )
+    assert made.status_code == 201, made.text
+
+
+@HTTP_LAYER_ONLY
 async def test_validation_names_the_field(world: ApiWorld) -> None:
     hold = (await reserve(world, [world.seat_ids[0]])).json()
     cases = [

@@ -66,7 +66,9 @@ async def engine_states(world: ApiWorld, services: Services) -> dict[str, str]:
 async def seat_history(world: ApiWorld, seat: str) -> list[tuple[str, str, str, str]]:
     response = await world.call("GET", f"/events/{world.event_id}/seats/{seat}/history", "read")
     assert response.status_code == 200, response.text
-    return [(c["from_state"], c["to_state"], c["actor"], c["reason"]) for c in response.json()]
+    assert response.json()["next_cursor"] is None
+    changes = response.json()["items"]
+    return [(c["from_state"], c["to_state"], c["actor"], c["reason"]) for c in changes]
 
 
 @CRUD_MODES

@@ -55,7 +55,7 @@ async def test_the_map_shows_what_was_done(world: ApiWorld, request: pytest.Fixt
     answer = (await world.call("GET", f"/events/{world.event_id}/inventory", "read")).json()
     assert [s["name"] for s in answer["sections"]] == ["Balcony", "Stalls", "Standing"]
     assert answer["seat_count"] == 12 and answer["encoding"].startswith("base64")
-    sections = (await world.call("GET", f"/layouts/{world.layout_id}/sections")).json()
+    sections = (await world.call("GET", f"/layouts/{world.layout_id}/sections")).json()["items"]
     assert {s["section_id"] for s in answer["sections"]} == {s["id"] for s in sections}
 
 

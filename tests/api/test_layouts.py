@@ -42,7 +42,7 @@ async def _export(world: ApiWorld, layout_id: str) -> dict[str, Any]:
 
 
 async def _structure(world: ApiWorld, layout_id: str) -> tuple[list[Any], list[Any]]:
-    sections = (await world.call("GET", f"/layouts/{layout_id}/sections", "read")).json()
+    sections = (await world.call("GET", f"/layouts/{layout_id}/sections", "read")).json()["items"]
     seats = (await world.call("GET", f"/layouts/{layout_id}/seats", "read")).json()["items"]
     return sections, seats
 

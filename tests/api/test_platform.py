@@ -134,8 +134,9 @@ async def test_a_key_is_shown_once_and_works_with_its_role(
     listed = await call("GET", path)
     assert listed.status_code == 200
     assert secret not in listed.text and "secret_hash" not in listed.text
-    assert [k for k in listed.json() if k["id"] == key["id"]] == [key]
-    assert sorted(k["name"] for k in listed.json()) == ["admin", "box office", "read", "sales"]
+    keys = listed.json()["items"]
+    assert [k for k in keys if k["id"] == key["id"]] == [key]
+    assert sorted(k["name"] for k in keys) == ["admin", "box office", "read", "sales"]
     for other in (f"/organizations/{world.organization_id}", "/organizations"):
         assert secret not in (await call("GET", other)).text
 
@@ -169,7 +170,7 @@ async def test_a_token_is_never_stored_not_even_for_an_idempotent_retry(
     for made in (first, again):
         secret = made.json()["token"].split("_", 2)[2].encode()
         assert not any(secret in (answer or b"") for answer in stored)
-    listed = [k["id"] for k in (await platform_caller(world)("GET", path)).json()]
+    listed = [k["id"] for k in (await platform_caller(world)("GET", path)).json()["items"]]
     assert {first.json()["key"]["id"], again.json()["key"]["id"]} <= set(listed)
     # Other writes are still answered from the record on a retry.
     retry["Idempotency-Key"] = "new-org-1"
@@ -218,7 +219,7 @@ async def test_revoked_keys_get_401(
     again = await call("POST", f"/keys/{used['key']['id']}/revoke")  # idempotent
     assert again.status_code == 200
     assert (await db_row(hold_services, ApiKey, used["key"]["id"]))["revoked_at"] == first
-    listed = {k["id"]: k for k in (await call("GET", path)).json()}
+    listed = {k["id"]: k for k in (await call("GET", path)).json()["items"]}
     assert listed[used["key"]["id"]]["revoked_at"] is not None
     assert listed[world_key_id(listed, "admin")]["revoked_at"] is None
 

@@ -831,8 +831,8 @@ async def test_lists_show_only_the_callers_rows(api: Api, tenants: tuple[Tenant,
     keys = await api.client.get(
         f"/organizations/{a.organization_id}/keys", headers=bearer(a.platform)
     )
-    assert {key["organization_id"] for key in keys.json()} == {a.organization_id}
-    assert {key["id"] for key in keys.json()} == set(a.key_ids.values())
+    assert {key["organization_id"] for key in keys.json()["items"]} == {a.organization_id}
+    assert {key["id"] for key in keys.json()["items"]} == set(a.key_ids.values())
 
 
 @pytest.mark.slow

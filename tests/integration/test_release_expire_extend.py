@@ -11,10 +11,10 @@ import pytest
 from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.errors import HoldExpired, HoldNotActive, InvalidInput, NotFound
 from voelgoedevents.domain.ticketing.reservation import ReserveRequest
+from voelgoedevents.workflows.listing import change_history
 from voelgoedevents.workflows.ticketing.expire_holds import expire_due_holds, run_sweeper
 from voelgoedevents.workflows.ticketing.extend_hold import extend_hold
 from voelgoedevents.workflows.ticketing.invariants import check_event
-from voelgoedevents.workflows.ticketing.inventory import history
 from voelgoedevents.workflows.ticketing.release_seat import release_hold
 from voelgoedevents.workflows.ticketing.reserve_seat import reserve_seat
 from voelgoedevents.workflows.ticketing.sell_hold import sell_hold
@@ -119,7 +119,9 @@ async def test_the_sweeper_expires_what_is_due_and_only_that(
     rows = await seat_rows(hold_services, scenario.event.id)
     assert {rows[s].status.value for s in seats[:2]} == {"available"}
     assert {rows[s].status.value for s in seats[4:6]} == {"held"}
-    changes = await history(hold_services, organization_id=scenario.org_id, hold_id=early.id)
+    page = await change_history(hold_services, organization_id=scenario.org_id, hold_id=early.id)
+    assert page.next_cursor is None
+    changes = page.items
     assert [(c.to_state, c.actor, c.reason) for c in changes][-2:] == [
         ("available", "system:sweeper", "expired")
     ] * 2
@@ -149,7 +151,8 @@ async def test_one_sweep_over_two_events_of_one_layout_frees_each_event_its_own_
     for event_id, held in ((scenario.event.id, first_hold), (second.id, second_hold)):
         rows = await seat_rows(hold_services, event_id)
         assert {rows[s].status.value for s in seats[:2]} == {"available"}
-        changes = await history(hold_services, organization_id=scenario.org_id, hold_id=held.id)
+        page = await change_history(hold_services, organization_id=scenario.org_id, hold_id=held.id)
+        changes = page.items
         assert sorted((c.event_id, c.seat_id, c.to_state) for c in changes) == sorted(
             [(event_id, s, "held") for s in seats[:2]]
             + [(event_id, s, "available") for s in seats[:2]]

@@ -19,7 +19,7 @@ from voelgoedevents.domain.errors import (
 from voelgoedevents.domain.events.event import EventStatus
 from voelgoedevents.domain.ticketing.reservation import ReserveRequest
 from voelgoedevents.workflows.events.event_status import change_event_status
-from voelgoedevents.workflows.ticketing.inventory import history
+from voelgoedevents.workflows.listing import change_history
 from voelgoedevents.workflows.ticketing.reserve_seat import reserve_seat
 
 from support.clock import ManualClock
@@ -156,7 +156,9 @@ async def test_an_expired_hold_blocks_nobody_even_before_the_sweeper(
     rows = await seat_rows(hold_services, scenario.event.id)
     assert rows[seats[0]].hold_id == second.id
     assert rows[seats[1]].hold_id == first.id  # not swept yet, but nobody asked for it
-    changes = await history(hold_services, organization_id=scenario.org_id, seat_id=seats[0])
+    page = await change_history(hold_services, organization_id=scenario.org_id, seat_id=seats[0])
+    assert page.next_cursor is None
+    changes = page.items
     assert [(c.from_state, c.to_state, c.hold_id) for c in changes] == [
         ("available", "held", first.id),
         ("held", "held", second.id),

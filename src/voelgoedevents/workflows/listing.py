@@ -17,8 +17,10 @@ from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 
+from voelgoedevents.adapters.database.repositories import audit
 from voelgoedevents.adapters.database.repositories.lookup import get_owned
 from voelgoedevents.adapters.database.tables import (
+    ApiKey,
     Block,
     Event,
     Layout,
@@ -33,6 +35,8 @@ from voelgoedevents.adapters.database.tables import (
 from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.errors import InvalidInput
 from voelgoedevents.domain.ticketing.states import HoldStatus
+from voelgoedevents.workflows.access import ApiKeyView
+from voelgoedevents.workflows.ticketing.inventory import ChangeView
 from voelgoedevents.workflows.ticketing.views import HoldView, OrderView
 from voelgoedevents.workflows.views import (
     EventView,
@@ -46,6 +50,7 @@ T = TypeVar("T")
 MAX_LIMIT = 200
 MAX_SEAT_LIMIT = 5_000
 MAX_SEAT_INDEX = 2**31  # seat indexes are INTEGER columns
+MAX_CHANGE_ID = 2**63  # audit row ids are BIGINT
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,18 @@ def _row_position(cursor: str) -> tuple[datetime, uuid.UUID]:
         return moment.astimezone(UTC), uuid.UUID(row_id)
     except (ValueError, OverflowError):
         raise InvalidInput("cursor is not one this API gave out", field="cursor") from None
+
+
+def _position(cursor: str | None, key: str, end: int) -> int:
+    """The position a cursor of a list ordered by one integer names; -1 (before the first)
+    without a cursor. A cursor of another kind of list, or out of the column's range, is
+    refused as bad input."""
+    if cursor is None:
+        return -1
+    position = _decode(cursor).get(key)
+    if type(position) is not int or not 0 <= position < end:
+        raise InvalidInput("cursor is not one this API gave out", field="cursor")
+    return position
 
 
 def _limit(limit: int, most: int = MAX_LIMIT) -> int:
@@ -229,6 +246,50 @@ async def list_orders(
     )
 
 
+async def list_api_keys(
+    services: Services, *, organization_id: uuid.UUID, cursor: str | None = None, limit: int = 50
+) -> Page[ApiKeyView]:
+    """An organisation's keys, revoked ones too (never their tokens)."""
+    return await _page(
+        services,
+        ApiKey,
+        [ApiKey.organization_id == organization_id],
+        ApiKeyView.of,
+        cursor=cursor,
+        limit=_limit(limit),
+    )
+
+
+async def change_history(
+    services: Services,
+    *,
+    organization_id: uuid.UUID,
+    event_id: uuid.UUID | None = None,
+    seat_id: uuid.UUID | None = None,
+    hold_id: uuid.UUID | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page[ChangeView]:
+    """The audit trail of a seat or of a hold's seats, oldest first: pages follow the audit
+    row's id, which grows in commit order for any one seat or hold (both are row-locked while
+    they change), so a page never skips a change written after it was read."""
+    after = _position(cursor, "c", MAX_CHANGE_ID)
+    _limit(limit)
+    async with services.uow() as uow:
+        rows = await audit.history(
+            uow.session,
+            organization_id,
+            event_id=event_id,
+            seat_id=seat_id,
+            hold_id=hold_id,
+            after=after,
+            limit=limit + 1,
+        )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page([ChangeView.of(row) for row in rows], _encode({"c": rows[-1].id}) if more else None)
+
+
 async def _owned_event(services: Services, organization_id: uuid.UUID, event_id: uuid.UUID) -> None:
     async with services.uow() as uow:
         await get_owned(uow.session, Event, organization_id, event_id, what="event")
@@ -271,19 +332,37 @@ class SeatView:
 
 
 async def layout_sections(
-    services: Services, *, organization_id: uuid.UUID, layout_id: uuid.UUID
-) -> list[SectionView]:
+    services: Services,
+    *,
+    organization_id: uuid.UUID,
+    layout_id: uuid.UUID,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page[SectionView]:
+    """In the layout document's order, each with its blocks."""
+    after = _position(cursor, "p", MAX_SEAT_INDEX)
+    _limit(limit)
     async with services.uow() as uow:
         session = uow.session
         await get_owned(session, Layout, organization_id, layout_id, what="layout")
         sections = list(
             await session.scalars(
-                sa.select(Section).where(Section.layout_id == layout_id).order_by(Section.position)
+                sa.select(Section)
+                .where(Section.layout_id == layout_id, Section.position > after)
+                .order_by(Section.position)
+                .limit(limit + 1)
             )
         )
+        more = len(sections) > limit
+        sections = sections[:limit]
         blocks = list(
             await session.scalars(
-                sa.select(Block).where(Block.layout_id == layout_id).order_by(Block.position)
+                sa.select(Block)
+                .where(
+                    Block.layout_id == layout_id,
+                    Block.section_id.in_([section.id for section in sections]),
+                )
+                .order_by(Block.position)
             )
         )
     by_section: dict[uuid.UUID, list[BlockView]] = {section.id: [] for section in sections}
@@ -291,18 +370,21 @@ async def layout_sections(
         by_section[block.section_id].append(
             BlockView(block.id, block.name, block.capacity, dict(block.metadata_))
         )
-    return [
-        SectionView(
-            s.id,
-            s.name,
-            s.section_type.value,
-            s.capacity,
-            s.price_tier,
-            dict(s.metadata_),
-            by_section[s.id],
-        )
-        for s in sections
-    ]
+    return Page(
+        [
+            SectionView(
+                s.id,
+                s.name,
+                s.section_type.value,
+                s.capacity,
+                s.price_tier,
+                dict(s.metadata_),
+                by_section[s.id],
+            )
+            for s in sections
+        ],
+        _encode({"p": sections[-1].position}) if more else None,
+    )
 
 
 async def layout_seats(

@@ -13,6 +13,9 @@ from voelgoedevents.domain.errors import Busy
 # deadlock_detected, serialization_failure, lock_not_available: the database refused to wait,
 # nothing was written; the caller may simply try again.
 RETRYABLE_SQLSTATES = {"40P01", "40001", "55P03"}
+# The server is not taking connections right now: shutting down, starting up, out of slots
+# (with class 08, connection exceptions).
+UNREACHABLE_SQLSTATES = {"57P01", "57P02", "57P03", "53300"}
 
 
 class UnitOfWork:
@@ -47,6 +50,8 @@ class UnitOfWork:
             self._session = None
         if isinstance(exc, DBAPIError) and _retryable(exc):
             raise Busy("the database is busy with the same seats; try again") from exc
+        if exc is not None and _unreachable(exc):
+            raise Busy("the database is not answering right now; try again") from exc
 
     async def commit(self) -> None:
         await self.session.commit()
@@ -57,3 +62,20 @@ def _retryable(exc: DBAPIError) -> bool:
         if getattr(error, "sqlstate", None) in RETRYABLE_SQLSTATES:
             return True
     return "database is locked" in str(exc.orig)  # SQLite past its busy timeout
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """The database could not be reached: the connection was refused, timed out or dropped
+    (a restart, a failover), or the server turned it away. Like a lock it would not wait for, a
+    moment's trouble a retry gets past, not a fault of ours."""
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        exc = exc.orig if exc.orig is not None else exc
+    if isinstance(exc, OSError):  # refused, unreachable, timed out (asyncpg's connect)
+        return True
+    for error in (exc, exc.__cause__):
+        state = getattr(error, "sqlstate", None)
+        if isinstance(state, str) and (state.startswith("08") or state in UNREACHABLE_SQLSTATES):
+            return True
+    return False

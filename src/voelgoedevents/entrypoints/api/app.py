@@ -11,14 +11,16 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute, iter_route_contexts
 
 from voelgoedevents.adapters.cache.feed import RedisRelay
 from voelgoedevents.adapters.cache.redis_cache import RedisSeatCache
 from voelgoedevents.bootstrap import Services, build_services
 from voelgoedevents.domain.seating.layout import LayoutDocument
 from voelgoedevents.entrypoints.api import problems
+from voelgoedevents.entrypoints.api.auth import current_caller
 from voelgoedevents.entrypoints.api.limits import RateLimiter
-from voelgoedevents.entrypoints.api.middleware import AccessLog, BodyLimit, Idempotency
+from voelgoedevents.entrypoints.api.middleware import WRITES, AccessLog, BodyLimit, Idempotency
 from voelgoedevents.entrypoints.api.routers import (
     events,
     holds,
@@ -89,7 +91,7 @@ def create_app(
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
     """The generated document, plus the layout document's schema (its routes read raw bodies)
-    and the problem+json answers every route may give."""
+    and the problem+json answers each operation may give."""
     if app.openapi_schema:
         return app.openapi_schema
     schema = get_openapi(
@@ -119,27 +121,56 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
         }
     }
-    for path in schema.get("paths", {}).values():
-        for operation in path.values():
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if not isinstance(route, APIRoute) or not route.include_in_schema:
+            continue
+        for method in sorted(context.methods or ()):
+            operation = schema["paths"][context.path_format][method.lower()]
             answers = operation.setdefault("responses", {})
             # FastAPI documents its own 422 body; ours is a problem (problems.install).
             if answers.get("422", {}).get("description") == "Validation Error":
                 del answers["422"]
-            for status, why in (
-                ("401", "No or a bad API key"),
-                ("403", "Not allowed"),
-                ("404", "Not found (or another organisation's)"),
-                ("409", "Refused in the current state"),
-                ("413", "Body too large"),
-                ("422", "Invalid request"),
-                ("429", "Too many requests"),
-                ("503", "Busy: retry"),
-            ):
-                answers.setdefault(status, {"description": why, **problem})
+            for status in _problems(route, method, operation):
+                answers.setdefault(status, {"description": PROBLEMS[status]})
+            for status, answer in answers.items():
+                if status >= "400" and "content" not in answer:
+                    answer.update(problem)
     for unused in ("HTTPValidationError", "ValidationError"):
         components.pop(unused, None)
     app.openapi_schema = schema
     return schema
+
+
+PROBLEMS = {
+    "401": "No or a bad API key",
+    "403": "Not allowed",
+    "404": "Not found (or another organisation's)",
+    "409": "Refused in the current state",
+    "413": "Body too large",
+    "422": "Invalid request",
+    "429": "Too many requests",
+    "503": "Busy: retry",
+}
+
+
+def _problems(route: APIRoute, method: str, operation: dict[str, Any]) -> list[str]:
+    """The problems this operation can answer. A route may list more itself (``responses=``);
+    405 is never one: it answers a method no operation has."""
+    statuses = ["413"]  # the body limit comes before everything, on every request
+    write = method in WRITES
+    if operation.get("parameters") or operation.get("requestBody") or write:
+        statuses.append("422")  # and any write's Idempotency-Key
+    if write:
+        statuses.append("409")  # a state that refuses, or the same Idempotency-Key in flight
+    if any(parameter["in"] == "path" for parameter in operation.get("parameters", [])):
+        statuses.append("404")
+    if operation.get("security"):  # it takes an API key, looked up in the database
+        statuses += ["401", "429", "503"]
+        # Every keyed route checks the key's role, but those open to any key.
+        if current_caller not in {dependency.call for dependency in route.dependant.dependencies}:
+            statuses.append("403")
+    return statuses
 
 
 async def _housekeeping(services: Services, stop: asyncio.Event) -> None:

@@ -18,7 +18,8 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from voelgoedevents.adapters.metrics import HTTP_REQUESTS
-from voelgoedevents.entrypoints.api.problems import problem
+from voelgoedevents.domain.errors import DomainError
+from voelgoedevents.entrypoints.api.problems import domain_problem, problem
 from voelgoedevents.workflows.access import (
     abandon_idempotent,
     begin_idempotent,
@@ -137,7 +138,13 @@ class Idempotency:
             )
             return
         state = scope["app"].state
-        caller = await _caller(state, headers)
+        # This middleware reads the key and the record itself, outside the app's error
+        # handlers: a refusal from the database (busy, unreachable) is answered here.
+        try:
+            caller = await _caller(state, headers)
+        except DomainError as refused:
+            await domain_problem(refused)(scope, receive, send)
+            return
         if caller is None:  # the endpoint will answer 401
             await self.app(scope, receive, send)
             return
@@ -152,9 +159,13 @@ class Idempotency:
                 ]
             )
         ).hexdigest()
-        stored = await begin_idempotent(
-            state.services, key_id=caller.key_id, key=key, request_hash=digest
-        )
+        try:
+            stored = await begin_idempotent(
+                state.services, key_id=caller.key_id, key=key, request_hash=digest
+            )
+        except DomainError as refused:
+            await domain_problem(refused)(scope, receive, send)
+            return
         if stored.state == "mismatch":
             await _send_problem(
                 scope,

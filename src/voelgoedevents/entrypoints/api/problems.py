@@ -93,9 +93,16 @@ def domain_problem(exc: errors.DomainError) -> JSONResponse:
     return problem(status, exc.code, exc.message, headers, **extra)
 
 
+NOT_JSON = "must be JSON, sent with Content-Type: application/json"
+
+
 def _request_error(error: Any) -> dict[str, str]:
     """One request validation error as the field and why. A JSON syntax error is located at
-    ("body", <character>): its field is the body, and the character belongs in the reason."""
+    ("body", <character>): its field is the body, and the character belongs in the reason. A
+    body FastAPI did not parse, because its Content-Type is not JSON, comes as raw bytes: the
+    reason is that, not the bytes' failing to be an object."""
+    if error["loc"][:1] == ("body",) and isinstance(error.get("input"), bytes | bytearray):
+        return {"field": "body", "reason": NOT_JSON}
     if error["type"] == "json_invalid":
         why = (error.get("ctx") or {}).get("error", error["msg"])
         where = error["loc"][-1]

@@ -264,6 +264,7 @@ class InventoryOut(BaseModel):
 
 
 class ChangeOut(Out):
+    id: int = Field(description="The change's place in the audit trail: later changes, larger ids.")
     at: datetime
     event_id: uuid.UUID
     seat_id: uuid.UUID | None

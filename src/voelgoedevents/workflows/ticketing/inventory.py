@@ -19,9 +19,9 @@ from voelgoedevents.adapters.cache.port import (
     pack_states,
     unpack_state,
 )
-from voelgoedevents.adapters.database.repositories import audit
 from voelgoedevents.adapters.database.repositories import holds as repo
 from voelgoedevents.adapters.database.repositories.seat_maps import LayoutSeatMap
+from voelgoedevents.adapters.database.tables import SeatStateChange
 from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.seating.section import SectionType
 from voelgoedevents.domain.ticketing.states import SeatState
@@ -145,6 +145,7 @@ async def get_hold(
 
 @dataclass(frozen=True)
 class ChangeView:
+    id: int
     at: datetime
     event_id: uuid.UUID
     seat_id: uuid.UUID | None
@@ -157,28 +158,10 @@ class ChangeView:
     actor: str
     reason: str
 
-
-async def history(
-    services: Services,
-    *,
-    organization_id: uuid.UUID,
-    event_id: uuid.UUID | None = None,
-    seat_id: uuid.UUID | None = None,
-    hold_id: uuid.UUID | None = None,
-    limit: int = 500,
-) -> list[ChangeView]:
-    """Oldest first: every state change of a seat, or of a hold's seats."""
-    async with services.uow() as uow:
-        rows = await audit.history(
-            uow.session,
-            organization_id,
-            event_id=event_id,
-            seat_id=seat_id,
-            hold_id=hold_id,
-            limit=limit,
-        )
-    return [
-        ChangeView(
+    @classmethod
+    def of(cls, row: SeatStateChange) -> ChangeView:
+        return cls(
+            row.id,
             row.occurred_at,
             row.event_id,
             row.seat_id,
@@ -191,5 +174,3 @@ async def history(
             row.actor,
             row.reason,
         )
-        for row in rows
-    ]

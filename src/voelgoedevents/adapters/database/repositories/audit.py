@@ -73,10 +73,14 @@ async def history(
     event_id: uuid.UUID | None = None,
     seat_id: uuid.UUID | None = None,
     hold_id: uuid.UUID | None = None,
-    limit: int = 500,
+    after: int = -1,
+    limit: int,
 ) -> list[SeatStateChange]:
-    """Oldest first. Filtered by organisation like every read."""
-    statement = sa.select(SeatStateChange).where(SeatStateChange.organization_id == organization_id)
+    """Oldest first (by id), from the first change after ``after``. Filtered by organisation
+    like every read."""
+    statement = sa.select(SeatStateChange).where(
+        SeatStateChange.organization_id == organization_id, SeatStateChange.id > after
+    )
     if event_id is not None:
         statement = statement.where(SeatStateChange.event_id == event_id)
     if seat_id is not None:

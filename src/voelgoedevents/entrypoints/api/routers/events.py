@@ -29,7 +29,7 @@ from voelgoedevents.workflows.events import event_status
 from voelgoedevents.workflows.events.create_event import create_event
 from voelgoedevents.workflows.events.ticket_types import create_ticket_type
 from voelgoedevents.workflows.listing import Page as ListPage
-from voelgoedevents.workflows.ticketing import block_seats, inventory
+from voelgoedevents.workflows.ticketing import block_seats
 from voelgoedevents.workflows.ticketing.inventory import ChangeView
 from voelgoedevents.workflows.ticketing.views import HoldView, OrderView, SeatLabel
 from voelgoedevents.workflows.views import EventView, TicketTypeView
@@ -37,7 +37,12 @@ from voelgoedevents.workflows.views import EventView, TicketTypeView
 router = APIRouter(tags=["events"])
 
 
-@router.post("/events", status_code=201, response_model=EventOut)
+@router.post(
+    "/events",
+    status_code=201,
+    response_model=EventOut,
+    responses={404: {"description": "No such venue or layout (or another organisation's)"}},
+)
 async def create(body: EventSpec, member: Admin, services: ServicesDep) -> EventView:
     """A draft event; on a layout it gets its own seat inventory."""
     return await create_event(services, organization_id=member.organization_id, spec=body)
@@ -176,17 +181,27 @@ async def unblock(
     )
 
 
-@router.get("/events/{event_id}/seats/{seat_id}/history", response_model=list[ChangeOut])
+@router.get("/events/{event_id}/seats/{seat_id}/history", response_model=Page[ChangeOut])
 async def seat_history(
-    event_id: uuid.UUID, seat_id: uuid.UUID, member: Reader, services: ServicesDep
-) -> list[ChangeView]:
+    event_id: uuid.UUID,
+    seat_id: uuid.UUID,
+    member: Reader,
+    services: ServicesDep,
+    cursor: str | None = None,
+    limit: int = Query(50, ge=1, le=200),
+) -> ListPage[ChangeView]:
     """Every change of the seat in this event, oldest first. A seat that is not in the event's
     layout is not found, like any unknown id (an empty history would say it exists)."""
     context = await services.seat_maps.event(member.organization_id, event_id)
     if context.seat_map is None or seat_id not in context.seat_map.seats:
         raise NotFound("seat not found in this event's layout", what="seat", id=str(seat_id))
-    return await inventory.history(
-        services, organization_id=member.organization_id, event_id=event_id, seat_id=seat_id
+    return await listing.change_history(
+        services,
+        organization_id=member.organization_id,
+        event_id=event_id,
+        seat_id=seat_id,
+        cursor=cursor,
+        limit=limit,
     )
 
 

@@ -6,7 +6,7 @@ import hashlib
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Header
+from fastapi import APIRouter, Body, Header, Query
 
 from voelgoedevents.domain.ticketing.reservation import ReserveRequest
 from voelgoedevents.entrypoints.api.auth import Admin, Reader, Seller, ServicesDep
@@ -17,7 +17,10 @@ from voelgoedevents.entrypoints.api.schemas import (
     HoldRelease,
     OrderCancel,
     OrderOut,
+    Page,
 )
+from voelgoedevents.workflows import listing
+from voelgoedevents.workflows.listing import Page as ListPage
 from voelgoedevents.workflows.ticketing import extend_hold, inventory, orders, release_seat
 from voelgoedevents.workflows.ticketing.inventory import ChangeView
 from voelgoedevents.workflows.ticketing.reserve_seat import reserve_seat
@@ -111,13 +114,22 @@ async def sell(hold_id: uuid.UUID, member: Seller, services: ServicesDep) -> Ord
     )
 
 
-@router.get("/holds/{hold_id}/history", response_model=list[ChangeOut])
+@router.get("/holds/{hold_id}/history", response_model=Page[ChangeOut])
 async def hold_history(
-    hold_id: uuid.UUID, member: Reader, services: ServicesDep
-) -> list[ChangeView]:
+    hold_id: uuid.UUID,
+    member: Reader,
+    services: ServicesDep,
+    cursor: str | None = None,
+    limit: int = Query(50, ge=1, le=200),
+) -> ListPage[ChangeView]:
+    """Every change of the hold's seats and places, oldest first."""
     await inventory.get_hold(services, organization_id=member.organization_id, hold_id=hold_id)
-    return await inventory.history(
-        services, organization_id=member.organization_id, hold_id=hold_id
+    return await listing.change_history(
+        services,
+        organization_id=member.organization_id,
+        hold_id=hold_id,
+        cursor=cursor,
+        limit=limit,
     )
 
 

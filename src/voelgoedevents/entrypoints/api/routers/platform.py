@@ -61,12 +61,19 @@ async def create_key(
     return {"key": key, "token": token}
 
 
-@router.get("/organizations/{organization_id}/keys", response_model=list[ApiKeyOut])
+@router.get("/organizations/{organization_id}/keys", response_model=Page[ApiKeyOut])
 async def list_keys(
-    organization_id: uuid.UUID, caller: Platform, services: ServicesDep
-) -> list[ApiKeyView]:
+    organization_id: uuid.UUID,
+    caller: Platform,
+    services: ServicesDep,
+    cursor: str | None = None,
+    limit: int = Query(50, ge=1, le=200),
+) -> ListPage[ApiKeyView]:
+    """Oldest first, revoked keys too (never their tokens)."""
     await tenancy.get_organization(services, organization_id)
-    return await access.list_api_keys(services, organization_id)
+    return await listing.list_api_keys(
+        services, organization_id=organization_id, cursor=cursor, limit=limit
+    )
 
 
 @router.post("/keys/{key_id}/revoke", response_model=ApiKeyOut)

@@ -147,12 +147,21 @@ async def copy_layout(layout_id: uuid.UUID, member: Admin, services: ServicesDep
     )
 
 
-@router.get("/layouts/{layout_id}/sections", response_model=list[SectionOut])
+@router.get("/layouts/{layout_id}/sections", response_model=Page[SectionOut])
 async def layout_sections(
-    layout_id: uuid.UUID, member: Reader, services: ServicesDep
-) -> list[SectionView]:
+    layout_id: uuid.UUID,
+    member: Reader,
+    services: ServicesDep,
+    cursor: str | None = None,
+    limit: int = Query(50, ge=1, le=200),
+) -> ListPage[SectionView]:
+    """In the layout document's order, each with its blocks."""
     return await listing.layout_sections(
-        services, organization_id=member.organization_id, layout_id=layout_id
+        services,
+        organization_id=member.organization_id,
+        layout_id=layout_id,
+        cursor=cursor,
+        limit=limit,
     )
 
 
