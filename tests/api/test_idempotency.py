@@ -5,6 +5,7 @@ another key's independent use, and failures on our side (5xx) that are not kept.
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 
 import httpx
@@ -17,6 +18,14 @@ from voelgoedevents.adapters.cache.redis_cache import RedisSeatCache
 from voelgoedevents.adapters.database.repositories.holds import lock_event_sales
 from voelgoedevents.adapters.database.tables import IdempotencyRecord, SeatHold
 from voelgoedevents.bootstrap import Services
+from voelgoedevents.entrypoints.api.middleware import request_digest
+from voelgoedevents.workflows.access import (
+    IN_FLIGHT_LEASE,
+    Authenticator,
+    Caller,
+    begin_idempotent,
+    finish_idempotent,
+)
 
 from support.api import (
     HTTP_LAYER_ONLY,
@@ -26,6 +35,7 @@ from support.api import (
     reserve,
     seat_map,
 )
+from support.clock import ManualClock
 from support.factories import table_counts
 
 
@@ -212,3 +222,62 @@ async def test_a_failure_on_our_side_is_not_stored(
     fresh = await reserve(world, [seat], headers=keyed("try-1"))
     assert fresh.status_code == 201 and "idempotent-replayed" not in fresh.headers
     assert_replayed(await reserve(world, [seat], headers=keyed("try-1")), fresh)
+
+
+async def test_a_first_attempt_that_died_in_flight_is_taken_over_after_its_lease(
+    world: ApiWorld, hold_services: Services, clock: ManualClock
+) -> None:
+    """A server that dies mid-request leaves the key's record in flight. A retry gets 409 while
+    the first attempt could still be running, then runs afresh once the lease is over; the dead
+    attempt, were it to finish late, no longer owns the record."""
+    body = {"seat_ids": [str(world.seat_ids[0])], "holder_ref": "alice"}
+    path = f"/events/{world.event_id}/holds"
+    caller = await hold_services_caller(world, hold_services)
+    digest = request_digest("POST", path, b"", json.dumps(body).encode())
+    dead = await begin_idempotent(
+        hold_services, key_id=caller.key_id, key="crashed", request_hash=digest
+    )
+    assert dead.state == "new"  # what the dead server had claimed
+    retry = await world.call(
+        "POST",
+        path,
+        "sales",
+        content=json.dumps(body),
+        headers={"Idempotency-Key": "crashed", "Content-Type": "application/json"},
+    )
+    assert_problem(retry, 409, "idempotency_key_in_flight")
+    assert await hold_count(hold_services) == 0
+    clock.advance(IN_FLIGHT_LEASE.total_seconds() + 1)
+    taken = await world.call(
+        "POST",
+        path,
+        "sales",
+        content=json.dumps(body),
+        headers={"Idempotency-Key": "crashed", "Content-Type": "application/json"},
+    )
+    assert taken.status_code == 201, taken.text
+    assert dead.claimed_at is not None
+    await finish_idempotent(  # the dead attempt's late answer changes nothing
+        hold_services,
+        key_id=caller.key_id,
+        key="crashed",
+        claimed_at=dead.claimed_at,
+        status_code=500,
+        content_type="text/plain",
+        body=b"late",
+    )
+    again = await world.call(
+        "POST",
+        path,
+        "sales",
+        content=json.dumps(body),
+        headers={"Idempotency-Key": "crashed", "Content-Type": "application/json"},
+    )
+    assert_replayed(again, taken)
+    assert await hold_count(hold_services) == 1
+
+
+async def hold_services_caller(world: ApiWorld, services: Services) -> Caller:
+    caller = await Authenticator(services).caller(world.keys["sales"])
+    assert caller is not None
+    return caller

@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -144,12 +145,20 @@ class StoredAnswer:
     status_code: int | None = None
     content_type: str | None = None
     body: bytes | None = None
+    claimed_at: datetime | None = None  # "new": this request's claim, to finish or abandon it
+
+
+# A first attempt that died before it finished (a crash, a lost connection to the database) left
+# its record in flight; after this long a retry takes it over rather than getting 409 until the
+# record is purged. Far longer than any request runs.
+IN_FLIGHT_LEASE = timedelta(seconds=60)
 
 
 async def begin_idempotent(
     services: Services, *, key_id: uuid.UUID, key: str, request_hash: str
 ) -> StoredAnswer:
     """Claim the key for this request, or say what became of the first request with it."""
+    now = services.clock()
     async with services.uow() as uow:
         dialect = postgresql if uow.session.get_bind().dialect.name == "postgresql" else sqlite
         inserted = await uow.session.execute(
@@ -159,14 +168,28 @@ async def begin_idempotent(
                 key=key,
                 request_hash=request_hash,
                 state="in_flight",
-                created_at=services.clock(),
+                created_at=now,
             )
             .on_conflict_do_nothing()
             .returning(IdempotencyRecord.key)
         )
-        if inserted.first() is not None:
+        claimed = inserted.first() is not None
+        if not claimed:  # taken: take it over only from an abandoned attempt
+            taken = await uow.session.execute(
+                sa.update(IdempotencyRecord)
+                .where(
+                    *_record(key_id, key),
+                    IdempotencyRecord.state == "in_flight",
+                    IdempotencyRecord.request_hash == request_hash,
+                    IdempotencyRecord.created_at < now - IN_FLIGHT_LEASE,
+                )
+                .values(created_at=now)
+                .returning(IdempotencyRecord.key)
+            )
+            claimed = taken.first() is not None
+        if claimed:
             await uow.commit()
-            return StoredAnswer("new")
+            return StoredAnswer("new", claimed_at=now)
         record = await uow.session.get(IdempotencyRecord, (key_id, key))
     if record is None:  # finished and purged in between: treat as new next time
         return StoredAnswer("in_flight")
@@ -177,29 +200,42 @@ async def begin_idempotent(
     return StoredAnswer("done", record.status_code, record.content_type, record.body)
 
 
+def _record(key_id: uuid.UUID, key: str, claimed_at: datetime | None = None) -> list[Any]:
+    """The record of (API key, Idempotency-Key); with ``claimed_at``, only while that claim
+    holds it (a late first attempt must not overwrite the retry that took over from it)."""
+    conditions = [IdempotencyRecord.api_key_id == key_id, IdempotencyRecord.key == key]
+    if claimed_at is not None:
+        conditions.append(IdempotencyRecord.created_at == claimed_at)
+    return conditions
+
+
 async def finish_idempotent(
     services: Services,
     *,
     key_id: uuid.UUID,
     key: str,
+    claimed_at: datetime,
     status_code: int,
     content_type: str,
     body: bytes,
 ) -> None:
     async with services.uow() as uow:
-        record = await uow.session.get(IdempotencyRecord, (key_id, key))
-        if record is not None:
-            record.state, record.status_code = "done", status_code
-            record.content_type, record.body = content_type, body
-            await uow.commit()
+        await uow.session.execute(
+            sa.update(IdempotencyRecord)
+            .where(*_record(key_id, key, claimed_at), IdempotencyRecord.state == "in_flight")
+            .values(state="done", status_code=status_code, content_type=content_type, body=body)
+        )
+        await uow.commit()
 
 
-async def abandon_idempotent(services: Services, *, key_id: uuid.UUID, key: str) -> None:
+async def abandon_idempotent(
+    services: Services, *, key_id: uuid.UUID, key: str, claimed_at: datetime
+) -> None:
     """The first attempt failed on our side: a retry may run afresh."""
     async with services.uow() as uow:
         await uow.session.execute(
             sa.delete(IdempotencyRecord).where(
-                IdempotencyRecord.api_key_id == key_id, IdempotencyRecord.key == key
+                *_record(key_id, key, claimed_at), IdempotencyRecord.state == "in_flight"
             )
         )
         await uow.commit()

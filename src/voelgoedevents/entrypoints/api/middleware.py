@@ -11,6 +11,7 @@ import logging
 import re
 import time
 import uuid
+from datetime import datetime
 from typing import Any
 
 from starlette.datastructures import Headers
@@ -149,16 +150,9 @@ class Idempotency:
             await self.app(scope, receive, send)
             return
         body, more = await _read_all(receive)
-        digest = hashlib.sha256(
-            b"\0".join(
-                [
-                    scope["method"].encode(),
-                    scope["path"].encode(),
-                    scope.get("query_string", b""),
-                    body,
-                ]
-            )
-        ).hexdigest()
+        digest = request_digest(
+            scope["method"], scope["path"], scope.get("query_string", b""), body
+        )
         try:
             stored = await begin_idempotent(
                 state.services, key_id=caller.key_id, key=key, request_hash=digest
@@ -188,18 +182,20 @@ class Idempotency:
         elif stored.state == "done":
             await _replay(send, stored.status_code or 200, stored.content_type, stored.body)
         else:
-            await self._answer_and_store(scope, send, state, caller.key_id, key, body, more)
+            assert stored.claimed_at is not None
+            claim = (caller.key_id, key, stored.claimed_at)
+            await self._answer_and_store(scope, send, state, claim, body, more)
 
     async def _answer_and_store(
         self,
         scope: Scope,
         send: Send,
         state: Any,
-        key_id: uuid.UUID,
-        key: str,
+        claim: tuple[uuid.UUID, str, datetime],
         body: bytes,
         more: Receive,
     ) -> None:
+        key_id, key, claimed_at = claim
         delivered = False
 
         async def replay_body() -> Message:
@@ -226,19 +222,25 @@ class Idempotency:
         try:
             await self.app(scope, replay_body, capture)
         except BaseException:
-            await abandon_idempotent(state.services, key_id=key_id, key=key)
+            await abandon_idempotent(state.services, key_id=key_id, key=key, claimed_at=claimed_at)
             raise
         if 200 <= status < 500 and status not in (401, 403, 429) and not secret:
             await finish_idempotent(
                 state.services,
                 key_id=key_id,
                 key=key,
+                claimed_at=claimed_at,
                 status_code=status,
                 content_type=content_type,
                 body=b"".join(chunks),
             )
         else:
-            await abandon_idempotent(state.services, key_id=key_id, key=key)
+            await abandon_idempotent(state.services, key_id=key_id, key=key, claimed_at=claimed_at)
+
+
+def request_digest(method: str, path: str, query: bytes, body: bytes) -> str:
+    """What makes two requests under one Idempotency-Key the same request."""
+    return hashlib.sha256(b"\0".join([method.encode(), path.encode(), query, body])).hexdigest()
 
 
 async def _caller(state: Any, headers: Headers) -> Any:
