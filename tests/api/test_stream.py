@@ -14,8 +14,11 @@ import httpx
 import pytest
 
 from api.conftest import bearer, build_world
+from voelgoedevents.adapters.cache.port import EventKey
+from voelgoedevents.adapters.cache.redis_cache import RedisSeatCache
 from voelgoedevents.bootstrap import Services, build_services
 from voelgoedevents.entrypoints.api.app import create_app
+from voelgoedevents.workflows.ticketing.cache_sync import verify_event_cache
 
 from support.api import (
     AVAILABLE,
@@ -179,3 +182,39 @@ async def test_changes_cross_servers_through_redis(
             await eventually(lambda: second.feed.subscriber_count(uuid.UUID(world.event_id)) == 0)
     finally:
         await second.aclose()
+
+
+@pytest.mark.parametrize("hold_services", ["redis"], indirect=True)
+async def test_a_repaired_cache_sends_every_stream_a_fresh_map(
+    hold_services: Services, clock: ManualClock
+) -> None:
+    """Drift a stream cannot see by itself: the cache says a seat is sold, at the very version
+    the database has it available, so the map drawn from the cache is wrong and the repair's
+    change is no newer than what the stream has. `cache verify --repair`, run by another process,
+    must send the stream a fresh map."""
+    operator = build_services(hold_services.settings, clock=clock, cache_mode="redis")
+    try:
+        async with live_client(hold_services) as http:
+            world = await build_world(http, hold_services)
+            key = EventKey(uuid.UUID(world.organization_id), uuid.UUID(world.event_id))
+            assert (await seat_map(world)).source == "cache"  # loaded on first use
+            cache = hold_services.cache
+            assert isinstance(cache, RedisSeatCache)
+            await cache.client.execute_command(
+                "BITFIELD", cache.keys(key).state, "SET", "u2", "#0", SOLD
+            )
+            path = f"/events/{world.event_id}/seats/stream"
+            async with open_stream(http, path, headers=world.headers("read")) as stream:
+                name, snapshot = await stream.next()
+                assert name == "snapshot" and snapshot["source"] == "cache"
+                assert LiveMap(snapshot).states == expected_states(s0=SOLD)  # the wrong map
+
+                report = await verify_event_cache(operator, key, repair=True)
+                assert report.repaired and [drift.index for drift in report.seats] == [0]
+
+                name, repaired = await stream.next()
+                assert name == "snapshot", (name, repaired)
+                assert LiveMap(repaired).states == expected_states()
+                assert (await seat_map(world)).states == expected_states()
+    finally:
+        await operator.aclose()

@@ -78,3 +78,21 @@ async def test_a_client_too_far_behind_is_told_to_reconnect(services: Services) 
         assert [event async for event in stream] == []  # and the stream ends
     finally:
         await stream.aclose()
+
+
+async def test_a_resync_with_no_room_left_still_reaches_the_client(services: Services) -> None:
+    """A resync is how a client learns its map may be wrong: one that finds the queue full must
+    not be dropped silently (the client would keep a wrong map); the client is told to
+    reconnect instead."""
+    organization_id, event_id = await _event(services)
+    stream = seat_stream(event_id, organization_id, services)
+    try:
+        await anext(stream)
+        for version in range(1, 1_001):  # exactly what the queue holds
+            services.feed.publish(event_id, _change(event_id, 0, version))
+        services.feed.resync_all()
+        told = await anext(stream)
+        assert (told.event, told.data) == ("resync", {"reason": "fell behind"})
+        assert services.feed.subscriber_count(event_id) == 0
+    finally:
+        await stream.aclose()

@@ -1,5 +1,5 @@
-"""Chaos helpers: private Redis servers, a TCP proxy that can hold back one reply, an
-instrumented storm worker, and the storm's history checks.
+"""Chaos helpers: private Redis servers, a TCP proxy that can hold back one reply or swallow
+commands, an instrumented storm worker, and the storm's history checks.
 
 Nothing here touches the shared Redis: every chaos test starts its own ``redis-server`` on a free
 port (no persistence, ``noeviction``), and stops it afterwards.
@@ -195,23 +195,36 @@ def parse_commands(buffer: bytearray) -> list[Command]:
     return commands
 
 
+def encode_command(command: Command) -> bytes:
+    """A command as a client sends it (the inverse of :func:`parse_commands`)."""
+    parts = [b"*%d\r\n" % len(command)]
+    for part in command:
+        parts += [b"$%d\r\n" % len(part), part, b"\r\n"]
+    return b"".join(parts)
+
+
 @dataclass
 class _Link:
     number: int
     hold_reply_for: float = 0.0
+    black_hole: bool = False  # a command was swallowed: nothing more goes to Redis from here
 
 
 @dataclass
 class RedisProxy:
     """A TCP proxy in front of a Redis server. :meth:`arm` makes it hold back the reply to the
     next command a predicate picks, for ``delay`` seconds (the command itself reaches Redis at
-    once, so Redis runs it; only its answer is late)."""
+    once, so Redis runs it; only its answer is late). :meth:`swallow` makes every command a
+    predicate picks vanish instead: Redis never sees it, and the client waits for an answer that
+    never comes (its connection is dead from then on, as after a network fault)."""
 
     upstream_port: int
     port: int = 0
     commands: list[tuple[int, Command]] = field(default_factory=list)  # (connection, command)
     held_back: list[bytes] = field(default_factory=list)  # replies that were delayed
+    swallowed: list[Command] = field(default_factory=list)  # commands that never reached Redis
     _armed: tuple[Callable[[Command], bool], float] | None = None
+    _swallow: Callable[[Command], bool] | None = None
     _server: asyncio.Server | None = None
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _writers: list[asyncio.StreamWriter] = field(default_factory=list)
@@ -231,6 +244,10 @@ class RedisProxy:
     @property
     def armed(self) -> bool:
         return self._armed is not None
+
+    def swallow(self, predicate: Callable[[Command], bool] | None) -> None:
+        """Until called again with ``None``: drop every command ``predicate`` picks."""
+        self._swallow = predicate
 
     def seen(self, predicate: Callable[[Command], bool]) -> list[int]:
         """The connections that sent each command the predicate picks, in order."""
@@ -260,12 +277,20 @@ class RedisProxy:
         try:
             while chunk := await reader.read(65536):
                 buffer += chunk
+                passing = bytearray()  # whole commands only, so one can be left out
                 for command in parse_commands(buffer):
                     self.commands.append((link.number, command))
+                    if self._swallow is not None and self._swallow(command):
+                        link.black_hole = True
+                        self.swallowed.append(command)
+                    if link.black_hole:
+                        continue
                     if self._armed is not None and self._armed[0](command):
                         link.hold_reply_for, self._armed = self._armed[1], None
-                writer.write(chunk)  # after the flag is set: the reply cannot overtake it
-                await writer.drain()
+                    passing += encode_command(command)
+                if passing:
+                    writer.write(passing)  # after the flag is set: the reply cannot overtake it
+                    await writer.drain()
         except (ConnectionError, OSError):
             pass
         finally:

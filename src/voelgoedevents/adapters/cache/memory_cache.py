@@ -179,6 +179,9 @@ class MemorySeatCache:
     async def invalidate(self, event: EventKey) -> None:
         self._event(event).ready = False
 
+    async def resync(self, event: EventKey) -> None:
+        self.feed.resync(event.event_id)
+
     async def try_lock_rebuild(self, event: EventKey, token: str, lease_ms: int) -> bool:
         owner = self._rebuild_locks.get(event.event_id)
         if owner and owner[1] > time.monotonic():

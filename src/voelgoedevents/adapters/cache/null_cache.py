@@ -61,6 +61,9 @@ class NullSeatCache:
     async def invalidate(self, event: EventKey) -> None:
         return None
 
+    async def resync(self, event: EventKey) -> None:
+        self.feed.resync(event.event_id)
+
     async def try_lock_rebuild(self, event: EventKey, token: str, lease_ms: int) -> bool:
         return False
 

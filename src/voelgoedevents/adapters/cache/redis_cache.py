@@ -9,6 +9,7 @@ Every Redis error becomes :class:`CacheUnavailable`; the caller then relies on t
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -193,6 +194,15 @@ class RedisSeatCache:
     async def invalidate(self, event: EventKey) -> None:
         try:
             await self.client.hdel(self.keys(event).meta, "ready")
+        except (RedisError, OSError) as exc:
+            raise CacheUnavailable(f"redis: {exc}") from exc
+
+    async def resync(self, event: EventKey) -> None:
+        """On the channel the commit script publishes changes to: every relay passes it on in
+        order with them."""
+        message = json.dumps({"event": str(event.event_id), "resync": True})
+        try:
+            await self.client.publish(self.keys(event).changes_channel, message)
         except (RedisError, OSError) as exc:
             raise CacheUnavailable(f"redis: {exc}") from exc
 

@@ -31,6 +31,10 @@ from voelgoedevents.workflows.seating.layout_lifecycle import change_layout_stat
 
 APP = "voelgoedevents.entrypoints.api.app:create_app"
 DEMO_SLUG = "demo"
+# uvicorn's supervisor kills a worker that does not answer its ping within this, starting ones
+# included. Its default (5 s) is less than a spawned worker may take to import the app on a
+# loaded 2-core machine; a worker that really hangs is still replaced, half a minute later.
+WORKER_HEALTHCHECK_SECONDS = 30
 
 
 def _settings() -> Settings:
@@ -61,6 +65,7 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         log_config=UVICORN_LOG_CONFIG,
         access_log=False,
     )

@@ -4,6 +4,11 @@ rebuilds and verification.
 The database has already committed when these run. A cache failure here never fails the
 request: the event is marked stale (every process then stops trusting the cache for it) and the
 sweeper rebuilds it from the database once the cache answers again.
+
+A change the cache did not take was not published either, so live seat streams may be showing
+an older map: this process's streams of the event are told to resync at once (their new map
+comes from the database, the event being stale here), and every process's streams once the
+event has been rebuilt (or repaired), after the cache holds the database's state.
 """
 
 from __future__ import annotations
@@ -51,6 +56,8 @@ async def after_commit(services: Services, event: EventKey, batch: CommitBatch) 
         batch.seats or batch.standing or batch.holds_set or batch.holds_removed
     ):
         await mark_stale(services, event, "a committed change could not be written to the cache")
+        if batch.seats or batch.standing:  # never published: streams here learn it at once
+            services.feed.resync(event.event_id)
 
 
 async def mark_stale(services: Services, event: EventKey, reason: str) -> None:
@@ -103,13 +110,19 @@ async def snapshot(services: Services, event: EventKey) -> EventSnapshot:
     return EventSnapshot(seat_count=len(seats), seats=seats, standing=standing, holds=holds)
 
 
-async def rebuild_event_cache(services: Services, event: EventKey) -> bool:
+async def rebuild_event_cache(services: Services, event: EventKey, *, resync: bool = True) -> bool:
     """Load the event from the database into the cache; False if another process is at it.
 
     Concurrent writers are safe: their seat changes carry newer versions than the snapshot's.
     The registry has no versions, so it is cleaned after loading: read the registry, *then*
     the active holds; anything registered then was committed before that read, so a hold the
     database no longer calls active is really gone (even one the load itself put back).
+
+    Then, with ``resync``, every live stream of the event in every process is sent a fresh map,
+    taken after this (so no older than the database was when the load read it): a copy rebuilt
+    because it may have been behind kept changes from the streams too. Loading a cold event on
+    first use needs none (``resync=False``): every commit publishes what it applies whether or
+    not the copy is complete, and a relay that lost its subscription resyncs its own streams.
     """
     token = uuid.uuid4().hex
     if not await services.cache.try_lock_rebuild(event, token, REBUILD_LEASE_MS):
@@ -120,6 +133,8 @@ async def rebuild_event_cache(services: Services, event: EventKey) -> bool:
         registered = await services.cache.registry(event)
         active = await _active_hold_ids(services, event)
         await services.cache.remove_holds(event, sorted(registered - active))
+        if resync:  # failing, the rebuild counts as failed: a stale mark stays for a retry
+            await services.cache.resync(event)
         return True
     finally:
         await services.cache.unlock_rebuild(event, token)
@@ -163,7 +178,8 @@ class DriftReport:
 async def verify_event_cache(services: Services, event: EventKey, *, repair: bool) -> DriftReport:
     """Compare the cache with the database (cache read first, then the database, so anything the
     cache holds was committed before the database read) and, with ``repair``, make the cache
-    equal to the database."""
+    equal to the database, then send every live stream of the event a fresh map (a stream drops
+    a repaired seat whose version it already has)."""
     if services.cache.mode == "none":
         return DriftReport(event.event_id, loaded=False)
     context = await services.seat_maps.event(event.organization_id, event.event_id)
@@ -210,5 +226,6 @@ async def verify_event_cache(services: Services, event: EventKey, *, repair: boo
             force=True,
             publish=True,
         )
+        await services.cache.resync(event)
         report.repaired = True
     return report

@@ -79,7 +79,7 @@ async def _cached(services: Services, event: EventKey, seat_count: int) -> Cache
         return None
     try:
         cached = await services.cache.read(event, seat_count)
-        if cached is None and await rebuild_event_cache(services, event):
+        if cached is None and await rebuild_event_cache(services, event, resync=False):
             cached = await services.cache.read(event, seat_count)
     except CacheUnavailable:
         services.gate.failed()

@@ -197,7 +197,7 @@ async def _claim(
                     }
                 )
             if claim.status is ClaimStatus.COLD:
-                if not await rebuild_event_cache(services, event):
+                if not await rebuild_event_cache(services, event, resync=False):
                     return _Tried(None, may_hold_locks=False)
                 continue
             LOCK_WAITS.inc()
