@@ -81,8 +81,9 @@ async def seat_stream(
     services: ServicesDep,
 ) -> AsyncIterator[ServerSentEvent]:
     """Server-sent events: `snapshot` (the whole map, as in /inventory), then `seats` with each
-    change as [index, state, version, held_until_ms], in order. `resync` is followed by a new
-    snapshot. No polling: changes arrive as they commit."""
+    change as [index, state, version, held_until_ms], in order. Another `snapshot` may come at
+    any time (changes may have been missed): it replaces the whole map. `resync` (the client fell
+    too far behind) ends the stream: reconnect. No polling: changes arrive as they commit."""
     async with services.feed.subscribe(event_id) as queue:
         view = await event_inventory(services, organization_id=organization_id, event_id=event_id)
         known = dict(view.versions)
