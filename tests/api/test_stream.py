@@ -218,3 +218,12 @@ async def test_a_repaired_cache_sends_every_stream_a_fresh_map(
                 assert (await seat_map(world)).states == expected_states()
     finally:
         await operator.aclose()
+
+
+@pytest.mark.parametrize("hold_services", ["redis"], indirect=True)
+async def test_a_server_serves_once_its_relay_listens(hold_services: Services) -> None:
+    """Changes published before the relay subscribes never reach this process: start-up waits
+    for the subscription, so a stream opened the moment the server is up misses nothing."""
+    app = create_app(services=hold_services, background=False)
+    async with app.router.lifespan_context(app):
+        assert app.state.relay.subscribed.is_set()

@@ -87,6 +87,7 @@ class RedisRelay:
         self._client = client
         self._pattern = f"{namespace}:org:*:event:*:changes"
         self._feed = feed
+        self.subscribed = asyncio.Event()  # set once Redis first confirms the subscription
 
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until ``stop`` is set, and return as soon as it is: the read in progress is
@@ -122,6 +123,7 @@ class RedisRelay:
                     continue
                 if message["type"] == "psubscribe":  # (again) active: what came before is lost
                     self._feed.resync_all()
+                    self.subscribed.set()
                 elif message["type"] == "pmessage":
                     self._relay(message["data"])
         finally:

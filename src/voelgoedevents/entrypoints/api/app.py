@@ -36,6 +36,7 @@ from voelgoedevents.workflows.ticketing.expire_holds import run_sweeper
 log = logging.getLogger("voelgoedevents.api")
 VERSION = "0.1.0"
 IDEMPOTENCY_RETENTION = timedelta(hours=24)
+RELAY_START_SECONDS = 5.0
 
 
 def create_app(
@@ -59,7 +60,12 @@ def create_app(
         tasks = []
         if isinstance(running.cache, RedisSeatCache):
             relay = RedisRelay(running.cache.client, running.cache.namespace, running.feed)
+            app.state.relay = relay
             tasks.append(asyncio.create_task(relay.run(stop)))
+            # Serve once the relay listens, so a stream opened at start-up misses nothing; with
+            # Redis down, serve anyway (from the database) and let the relay catch up.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(relay.subscribed.wait(), RELAY_START_SECONDS)
         if background:
             tasks.append(asyncio.create_task(run_sweeper(running, stop)))
             tasks.append(asyncio.create_task(_housekeeping(running, stop)))
