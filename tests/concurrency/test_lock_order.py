@@ -1,4 +1,4 @@
-"""The sweeper and a reserve lock seats in one global order, so they queue, never deadlock.
+"""Lock order: the sweeper, reserves, releases and an event's cancel queue, never deadlock.
 
 A reserve locks the lower seat; the sweeper starts expiring two holds (the higher seat's hold
 lapsed first); then the reserve locks the higher seat. Freeing hold after hold, the sweeper
@@ -9,13 +9,23 @@ seat order, it waits for the lower seat before touching the higher one.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
 
+import pytest
+
+from voelgoedevents.adapters.database.repositories import audit
 from voelgoedevents.adapters.database.repositories import holds as repo
 from voelgoedevents.bootstrap import Services
+from voelgoedevents.domain.errors import NotFound
+from voelgoedevents.domain.events.event import EventStatus
+from voelgoedevents.workflows.events.event_status import change_event_status
 from voelgoedevents.workflows.ticketing.expire_holds import expire_due_holds
+from voelgoedevents.workflows.ticketing.release_seat import release_hold
+from voelgoedevents.workflows.ticketing.views import HoldView
 
 from support.clock import ManualClock
-from support.factories import on_sale_scenario
+from support.factories import Scenario, make_organization, on_sale_scenario
 from support.holds import hold, hold_row, seat_ids
 
 
@@ -40,3 +50,83 @@ async def test_the_sweeper_and_a_reserve_queue_instead_of_deadlocking(
     assert await asyncio.wait_for(sweeper, timeout=5) == 2
     for held in (first, second):
         assert (await hold_row(pg_services, held.id)).status.value == "expired"
+
+
+async def _release_then_cancel(
+    services: Services,
+    monkeypatch: pytest.MonkeyPatch,
+    free: Callable[[Scenario, HoldView], Awaitable[object]],
+) -> None:
+    """``free`` holds the hold and its seats and is about to write its audit rows (whose foreign
+    key share-locks the event's key) when a cancel locks the event row and waits for the hold."""
+    scenario = await on_sale_scenario(services)
+    held = await hold(services, scenario, (await seat_ids(services, scenario))[:2])
+    record, paused, go = audit.record, asyncio.Event(), asyncio.Event()
+
+    async def paused_record(session: Any, **change: Any) -> None:
+        if change["reason"] in ("released", "expired") and not go.is_set():
+            paused.set()
+            await go.wait()
+        await record(session, **change)
+
+    monkeypatch.setattr(audit, "record", paused_record)
+    freeing = asyncio.create_task(free(scenario, held))
+    await asyncio.wait_for(paused.wait(), timeout=5)
+    cancel = asyncio.create_task(
+        change_event_status(
+            services,
+            organization_id=scenario.org_id,
+            event_id=scenario.event.id,
+            target=EventStatus.CANCELLED,
+        )
+    )
+    await asyncio.sleep(0.5)  # the cancel has the event row and waits for the hold
+    go.set()
+    await asyncio.wait_for(asyncio.gather(freeing, cancel), timeout=10)  # no Busy (deadlock)
+    assert (await hold_row(services, held.id)).status.value in ("cancelled", "expired")
+
+
+async def test_a_cancel_and_a_holders_release_queue_instead_of_deadlocking(
+    pg_services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _release_then_cancel(
+        pg_services,
+        monkeypatch,
+        lambda scenario, held: release_hold(
+            pg_services, organization_id=scenario.org_id, hold_id=held.id
+        ),
+    )
+
+
+async def test_a_cancel_and_the_sweeper_queue_instead_of_deadlocking(
+    pg_services: Services, monkeypatch: pytest.MonkeyPatch, clock: ManualClock
+) -> None:
+    async def sweep(scenario: Scenario, held: HoldView) -> int:
+        clock.advance(3600)
+        return await expire_due_holds(pg_services)
+
+    await _release_then_cancel(pg_services, monkeypatch, sweep)
+
+
+async def test_another_organisations_cancel_neither_waits_for_nor_holds_up_the_sales(
+    pg_services: Services,
+) -> None:
+    """An id of another organisation answers like a missing one, at once: it takes no lock on
+    the owner's event, so the owner's buyers never queue behind it."""
+    owner = await on_sale_scenario(pg_services)
+    stranger = await make_organization(pg_services)
+    seats = await seat_ids(pg_services, owner)
+    async with pg_services.uow() as uow:  # one of the owner's sales, in flight
+        await repo.lock_event_sales(uow.session, owner.event.id)
+        with pytest.raises(NotFound):
+            await asyncio.wait_for(
+                change_event_status(
+                    pg_services,
+                    organization_id=stranger.id,
+                    event_id=owner.event.id,
+                    target=EventStatus.CANCELLED,
+                ),
+                timeout=2,
+            )
+        await uow.commit()
+    assert (await hold(pg_services, owner, seats[:1])).status == "active"
