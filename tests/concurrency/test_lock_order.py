@@ -19,14 +19,16 @@ from voelgoedevents.adapters.database.repositories import holds as repo
 from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.errors import NotFound
 from voelgoedevents.domain.events.event import EventStatus
+from voelgoedevents.domain.ticketing.reservation import ReserveRequest
 from voelgoedevents.workflows.events.event_status import change_event_status
 from voelgoedevents.workflows.ticketing.expire_holds import expire_due_holds
 from voelgoedevents.workflows.ticketing.release_seat import release_hold
+from voelgoedevents.workflows.ticketing.reserve_seat import reserve_seat
 from voelgoedevents.workflows.ticketing.views import HoldView
 
 from support.clock import ManualClock
-from support.factories import Scenario, make_organization, on_sale_scenario
-from support.holds import hold, hold_row, seat_ids
+from support.factories import Scenario, make_event, make_organization, on_sale_scenario
+from support.holds import hold, hold_row, seat_ids, standing_section
 
 
 async def test_the_sweeper_and_a_reserve_queue_instead_of_deadlocking(
@@ -130,3 +132,33 @@ async def test_another_organisations_cancel_neither_waits_for_nor_holds_up_the_s
             )
         await uow.commit()
     assert (await hold(pg_services, owner, seats[:1])).status == "active"
+
+
+async def test_two_sweepers_free_standing_areas_in_one_order(
+    pg_services: Services, monkeypatch: pytest.MonkeyPatch, clock: ManualClock
+) -> None:
+    """Due holds come oldest first; areas are locked in (event, area) order regardless, so two
+    sweepers whose batches span the same two areas queue instead of deadlocking."""
+    scenario = await on_sale_scenario(pg_services)
+    second = await make_event(pg_services, scenario.org_id, scenario.venue.id, scenario.layout.id)
+    section = await standing_section(pg_services, scenario)
+    for event_id in (scenario.event.id, second.id, second.id, scenario.event.id):
+        clock.advance(1)  # due in this order: area X, Y, Y, X
+        await reserve_seat(
+            pg_services,
+            organization_id=scenario.org_id,
+            event_id=event_id,
+            request=ReserveRequest(section_id=section, quantity=1, holder_ref="x"),
+        )
+    clock.advance(3600)
+    record = audit.record
+
+    async def slow_record(session: Any, **change: Any) -> None:  # widen the window
+        await asyncio.sleep(0.3)
+        await record(session, **change)
+
+    monkeypatch.setattr(audit, "record", slow_record)
+    first = asyncio.create_task(expire_due_holds(pg_services, limit=2))
+    await asyncio.sleep(0.05)
+    second_sweep = asyncio.create_task(expire_due_holds(pg_services, limit=2))
+    assert await asyncio.wait_for(asyncio.gather(first, second_sweep), timeout=10) == [2, 2]

@@ -137,7 +137,8 @@ async def expire_holds_together(
     """Expire many holds in one transaction (the sweeper). Each event's seats are freed by ONE
     update, events in id order, which locks them in the global (event, seat) order: freeing hold
     after hold would lock seats out of that order and could deadlock with a reserve taking over
-    some of them. Per event, because a seat id is a seat of every event of its layout."""
+    some of them. Per event, because a seat id is a seat of every event of its layout. Standing
+    areas are locked after the seats, in (event, area) order, for the same reason."""
     freed: dict[EventKey, Freed] = {}
     by_hold: dict[uuid.UUID, list[repo.SeatRow]] = {}
     seated: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
@@ -150,7 +151,12 @@ async def expire_holds_together(
         rows = await repo.update_seats(session, repo.held_by_any(seated[event_id]), repo.FREE, now)
         for row in rows:
             by_hold[holders[row.seat_id]].append(row)
-    for hold in holds:
+    # Standing areas after the seats, in (event, area) order, whatever order the holds came in.
+    standing = sorted(
+        (hold for hold in holds if hold.section_id is not None),
+        key=lambda hold: (hold.event_id, hold.section_id, hold.id),
+    )
+    for hold in [*(hold for hold in holds if hold.section_id is None), *standing]:
         into = freed.setdefault(EventKey(hold.organization_id, hold.event_id), Freed())
         if hold.section_id is not None:
             await free_hold(
