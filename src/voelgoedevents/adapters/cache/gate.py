@@ -28,6 +28,9 @@ class CacheGate:
         self._monotonic = monotonic
         self._open_until = 0.0
         self.stale: set[uuid.UUID] = set()
+        # Stale marks this process could not write to the database: event id -> (organization
+        # id, reason). They stay stale here, and the sweeper retries writing them.
+        self.unrecorded: dict[uuid.UUID, tuple[uuid.UUID, str]] = {}
         self.failures = 0
 
     @property

@@ -62,6 +62,20 @@ async def after_commit(services: Services, event: EventKey, batch: CommitBatch) 
 
 async def mark_stale(services: Services, event: EventKey, reason: str) -> None:
     services.gate.stale.add(event.event_id)
+    if not await _record_stale(services, event, reason):
+        # The local mark protects this process, and the sweeper writes it later: until then
+        # no process rebuilds the event, and this one must not forget it meanwhile.
+        services.gate.unrecorded[event.event_id] = (event.organization_id, reason)
+
+
+async def record_unrecorded_marks(services: Services) -> None:
+    """Write the stale marks this process could not write before (the sweeper calls this)."""
+    for event_id, (organization_id, reason) in list(services.gate.unrecorded.items()):
+        if await _record_stale(services, EventKey(organization_id, event_id), reason):
+            del services.gate.unrecorded[event_id]
+
+
+async def _record_stale(services: Services, event: EventKey, reason: str) -> bool:
     try:
         async with services.uow() as uow:
             await cache_status.mark_stale(
@@ -72,8 +86,10 @@ async def mark_stale(services: Services, event: EventKey, reason: str) -> None:
                 now=services.clock(),
             )
             await uow.commit()
-    except Exception:  # the local mark still protects this process; log for the operator
+    except Exception:
         log.exception("could not record event %s as stale", event.event_id)
+        return False
+    return True
 
 
 async def snapshot(services: Services, event: EventKey) -> EventSnapshot:

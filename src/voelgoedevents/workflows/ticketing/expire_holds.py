@@ -16,7 +16,11 @@ from voelgoedevents.adapters.database.repositories import cache_status
 from voelgoedevents.adapters.database.repositories import holds as repo
 from voelgoedevents.adapters.metrics import HOLDS_EXPIRED
 from voelgoedevents.bootstrap import Services
-from voelgoedevents.workflows.ticketing.cache_sync import after_commit, rebuild_event_cache
+from voelgoedevents.workflows.ticketing.cache_sync import (
+    after_commit,
+    rebuild_event_cache,
+    record_unrecorded_marks,
+)
 from voelgoedevents.workflows.ticketing.release_seat import expire_holds_together
 
 log = logging.getLogger(__name__)
@@ -40,9 +44,10 @@ async def expire_due_holds(services: Services, *, limit: int = BATCH) -> int:
 
 async def rebuild_stale_events(services: Services) -> int:
     """Learn which events are stale (for every process), and rebuild them if the cache is up."""
+    await record_unrecorded_marks(services)
     async with services.uow() as uow:
         marks = await cache_status.stale_events(uow.session)
-    services.gate.stale = {mark.event_id for mark in marks}
+    services.gate.stale = {mark.event_id for mark in marks} | set(services.gate.unrecorded)
     if not services.gate.available:
         return 0
     rebuilt = 0
