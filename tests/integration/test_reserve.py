@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from pydantic import ValidationError
 
+from voelgoedevents.adapters.cache.port import EventKey
 from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.errors import (
     EventNotOnSale,
@@ -20,6 +21,8 @@ from voelgoedevents.domain.events.event import EventStatus
 from voelgoedevents.domain.ticketing.reservation import ReserveRequest
 from voelgoedevents.workflows.events.event_status import change_event_status
 from voelgoedevents.workflows.listing import change_history
+from voelgoedevents.workflows.ticketing.cache_sync import verify_event_cache
+from voelgoedevents.workflows.ticketing.invariants import check_event
 from voelgoedevents.workflows.ticketing.reserve_seat import reserve_seat
 
 from support.clock import ManualClock
@@ -187,3 +190,27 @@ async def test_a_retry_with_the_same_key_returns_the_same_hold(hold_services: Se
         )
         == 1
     )
+
+
+async def test_a_hold_blocks_to_its_last_microsecond(
+    hold_services: Services, clock: ManualClock
+) -> None:
+    """The cache keeps times in milliseconds: a deadline is rounded up and the time down, so in
+    the last millisecond before a hold lapses nobody can take its seat (at worst the seat frees
+    up to a millisecond late, never early)."""
+    scenario = await on_sale_scenario(hold_services)
+    seats = await seat_ids(hold_services, scenario)
+    await verify_event_cache(
+        hold_services, EventKey(scenario.org_id, scenario.event.id), repair=True
+    )
+    clock.advance(0.0009)  # a hold time that is not a whole millisecond
+    first = await hold(hold_services, scenario, seats[:1], holder="first")
+    clock.now = first.held_until - timedelta(microseconds=800)  # same millisecond, still live
+    with pytest.raises(SeatUnavailable):
+        await hold(hold_services, scenario, seats[:1], holder="second")
+    clock.now = first.held_until + timedelta(milliseconds=1)  # lapsed: free at the latest now
+    assert (await hold(hold_services, scenario, seats[:1], holder="second")).status == "active"
+    report = await check_event(
+        hold_services, organization_id=scenario.org_id, event_id=scenario.event.id
+    )
+    assert report.ok, report.problems

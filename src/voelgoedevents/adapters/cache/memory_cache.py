@@ -24,7 +24,7 @@ from voelgoedevents.adapters.cache.port import (
     EventKey,
     EventSnapshot,
     SeatRef,
-    epoch_ms,
+    deadline_ms,
     pack_states,
 )
 from voelgoedevents.domain.ticketing.states import SeatState
@@ -109,7 +109,7 @@ class MemorySeatCache:
                         change.index,
                         STATE_CODES[change.state],
                         change.version,
-                        epoch_ms(change.held_until),
+                        deadline_ms(change.held_until),
                     ]
                 )
             elif change.version < current:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
@@ -163,9 +163,20 @@ class SeatCache(Protocol):
     async def close(self) -> None: ...
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+
+
 def epoch_ms(moment: datetime | None) -> int:
-    """Times in the cache are epoch milliseconds; 0 means none."""
-    return 0 if moment is None else int(moment.timestamp() * 1000)
+    """Times in the cache are epoch milliseconds (rounded down, exactly); 0 means none."""
+    return 0 if moment is None else (moment - _EPOCH) // _MS
+
+
+def deadline_ms(moment: datetime | None) -> int:
+    """A deadline (a hold's ``held_until``) in epoch milliseconds, rounded *up*: compared with
+    a time rounded down, it passes only once the deadline really has, never within the last
+    millisecond before it."""
+    return 0 if moment is None else -((_EPOCH - moment) // _MS)
 
 
 def change_message(
@@ -175,7 +186,7 @@ def change_message(
     return {
         "event": str(event.event_id),
         "seats": [
-            [c.index, STATE_CODES[c.state], c.version, epoch_ms(c.held_until)] for c in seats
+            [c.index, STATE_CODES[c.state], c.version, deadline_ms(c.held_until)] for c in seats
         ],
         "standing": [[str(a.section_id), a.used, a.capacity, a.version] for a in standing],
     }

@@ -32,6 +32,7 @@ from voelgoedevents.adapters.cache.port import (
     EventKey,
     EventSnapshot,
     SeatRef,
+    deadline_ms,
     epoch_ms,
 )
 
@@ -111,13 +112,18 @@ class RedisSeatCache:
             len(batch.seats),
         ]
         for seat in batch.seats:
-            args += [seat.index, seat.version, STATE_CODES[seat.state], epoch_ms(seat.held_until)]
+            args += [
+                seat.index,
+                seat.version,
+                STATE_CODES[seat.state],
+                deadline_ms(seat.held_until),
+            ]
         args.append(len(batch.standing))
         for area in batch.standing:
             args += [str(area.section_id), area.version, area.used, area.capacity]
         args.append(len(batch.holds_set))
         for entry in batch.holds_set:
-            args += [str(entry.hold_id), epoch_ms(entry.held_until)]
+            args += [str(entry.hold_id), deadline_ms(entry.held_until)]
         args.append(len(batch.holds_removed))
         args += [str(hold_id) for hold_id in batch.holds_removed]
         locks = [keys.seat_lock(seat.seat_id) for seat in batch.unlock_seats]
