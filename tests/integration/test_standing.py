@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from voelgoedevents.adapters.cache.port import EventKey
 from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.errors import CapacityExceeded, InvalidInput
 from voelgoedevents.domain.ticketing.reservation import ReserveRequest
+from voelgoedevents.workflows.ticketing import reserve_seat as reserve_module
+from voelgoedevents.workflows.ticketing.cache_sync import verify_event_cache
 from voelgoedevents.workflows.ticketing.inventory import event_inventory
 from voelgoedevents.workflows.ticketing.orders import cancel_order
 from voelgoedevents.workflows.ticketing.release_seat import release_hold
@@ -15,7 +20,7 @@ from voelgoedevents.workflows.ticketing.sell_hold import sell_hold
 
 from support.clock import ManualClock
 from support.factories import on_sale_scenario
-from support.holds import area_row, assert_cache_matches, hold_row, standing_section
+from support.holds import area_row, assert_cache_matches, hold, hold_row, standing_section
 
 
 async def _places(services: Services, scenario, quantity: int, holder: str = "p", **extra):  # type: ignore[no-untyped-def]
@@ -100,3 +105,28 @@ async def test_a_seated_section_takes_no_quantity(hold_services: Services) -> No
             event_id=scenario.event.id,
             request=ReserveRequest(section_id=stalls, quantity=2, holder_ref="x"),
         )
+
+
+async def test_two_reserves_whose_cache_writes_cross_are_both_registered(
+    hold_services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every hold on an area moves the area's version, so the first reserve's cache write,
+    arriving after the second's, finds the area newer: its area count is rightly dropped, but
+    its hold must still enter the registry."""
+    scenario = await on_sale_scenario(hold_services)
+    section = await standing_section(hold_services, scenario)
+    await verify_event_cache(
+        hold_services, EventKey(scenario.org_id, scenario.event.id), repair=True
+    )
+    delayed: list[tuple[Any, ...]] = []
+
+    async def held_back(*write: Any) -> None:
+        delayed.append(write)
+
+    on_time = reserve_module.after_commit
+    with monkeypatch.context() as late:
+        late.setattr(reserve_module, "after_commit", held_back)
+        await hold(hold_services, scenario, section_id=section, quantity=1)
+    await hold(hold_services, scenario, section_id=section, quantity=1, holder="bob")
+    await on_time(*delayed[0])  # the first reserve's write arrives last
+    await assert_cache_matches(hold_services, scenario)

@@ -119,9 +119,7 @@ class MemorySeatCache:
             if area.version > current or (force and area.version == current):
                 state.standing[area.section_id] = (area.used, area.capacity, area.version)
                 standing.append([str(area.section_id), area.used, area.capacity, area.version])
-            elif area.version < current:
-                older += 1
-        if not older:
+        if not older:  # older seat changes only: as in commit.lua
             state.holds.update({entry.hold_id: entry.held_until for entry in batch.holds_set})
         for hold_id in batch.holds_removed:
             state.holds.pop(hold_id, None)

@@ -11,9 +11,11 @@
 --
 -- Each change lands only if its version is newer than the one stored (with force: not older),
 -- so changes may arrive in any order, twice, or during a rebuild, and the cache still ends up
--- equal to the database. Registry entries are set only if no change of the batch was older than
--- the cache's (an equal version is the same change, already there): a hold whose seats were
--- overtaken by a newer change must not reappear.
+-- equal to the database. Registry entries are set only if no SEAT change of the batch was older
+-- than the cache's (an equal version is the same change, already there): a hold whose seats were
+-- overtaken by a newer change must not reappear. A standing area's version says nothing about
+-- one hold (every hold on the area moves it), so an older area change does not hold an entry
+-- back: two reserves on one area whose writes cross must both be registered.
 local META, OCCUPANCY, STATE, UNTIL, VERSION, HOLDS, STANDING =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local token, channel, event, force = ARGV[1], ARGV[2], ARGV[3], ARGV[4] == '1'
@@ -50,8 +52,6 @@ for _ = 1, tonumber(take()) do
     redis.call('HSET', STANDING, 'version:' .. section, version, 'used:' .. section, used,
       'capacity:' .. section, capacity)
     standing[#standing + 1] = {section, tonumber(used), tonumber(capacity), version}
-  elseif version < current then
-    older = older + 1
   end
 end
 
