@@ -227,3 +227,27 @@ async def test_a_server_serves_once_its_relay_listens(hold_services: Services) -
     app = create_app(services=hold_services, background=False)
     async with app.router.lifespan_context(app):
         assert app.state.relay.subscribed.is_set()
+
+
+async def test_a_standing_count_older_than_the_map_is_not_sent(hold_services: Services) -> None:
+    """A queued change may be older than a fresh snapshot (a resync, or a write that arrived
+    late): seat changes were already filtered by version, and now standing counts are too."""
+    async with live_client(hold_services) as http:
+        world = await build_world(http, hold_services)
+        async with open_stream(
+            http, f"/events/{world.event_id}/seats/stream", headers=world.headers("read")
+        ) as stream:
+            live = LiveMap((await stream.next())[1])
+            await standing_ok(world, 3)
+            await live.expect_standing(stream, world.standing_section_id, used=3)
+            hold_services.feed.publish(  # what the area said before those 3 places
+                uuid.UUID(world.event_id),
+                {
+                    "event": world.event_id,
+                    "seats": [],
+                    "standing": [[world.standing_section_id, 0, 50, 1]],
+                },
+            )
+            await block(world, [world.seat_ids[2]])
+            await live.expect(stream, {2: (BLOCKED, 0)})  # the stale count was not sent
+            assert live.standing == {world.standing_section_id: (3, 50)}

@@ -49,6 +49,7 @@ class InventoryView:
     sections: list[SectionCounts]
     source: str  # "cache" or "database"
     versions: dict[int, int]  # seat index -> row version: newer changes supersede this view
+    standing_versions: dict[uuid.UUID, int]  # standing area -> its version, likewise
 
     def state_of(self, index: int) -> SeatState:
         return unpack_state(self.states, index)
@@ -66,12 +67,21 @@ async def event_inventory(
         standing = {
             section: (used, capacity) for section, (used, capacity, _) in cached.standing.items()
         }
-        return _view(event_id, seat_map, cached.states, standing, "cache", cached.versions)
+        return _view(
+            event_id,
+            seat_map,
+            cached.states,
+            standing,
+            "cache",
+            cached.versions,
+            {section: version for section, (_, _, version) in cached.standing.items()},
+        )
     truth = await snapshot(services, event)
     states = pack_states({seat.index: seat.state for seat in truth.seats}, seat_count)
     standing = {area.section_id: (area.used, area.capacity) for area in truth.standing}
     versions = {seat.index: seat.version for seat in truth.seats}
-    return _view(event_id, seat_map, states, standing, "database", versions)
+    standing_versions = {area.section_id: area.version for area in truth.standing}
+    return _view(event_id, seat_map, states, standing, "database", versions, standing_versions)
 
 
 async def _cached(services: Services, event: EventKey, seat_count: int) -> CachedInventory | None:
@@ -94,6 +104,7 @@ def _view(
     standing: dict[uuid.UUID, tuple[int, int]],
     source: str,
     versions: dict[int, int],
+    standing_versions: dict[uuid.UUID, int],
 ) -> InventoryView:
     counts: dict[uuid.UUID, Counter[SeatState]] = {}
     if seat_map is not None:
@@ -124,7 +135,9 @@ def _view(
         )
     sections.sort(key=lambda counted: counted.name)
     seat_count = seat_map.seat_count if seat_map else 0
-    return InventoryView(event_id, seat_count, states, sections, source, versions)
+    return InventoryView(
+        event_id, seat_count, states, sections, source, versions, standing_versions
+    )
 
 
 async def get_hold(
@@ -135,7 +148,8 @@ async def get_hold(
     holder_ref: str | None = None,
 ) -> HoldView:
     async with services.uow() as uow:
-        hold = await repo.lock_hold(uow.session, organization_id, hold_id, holder_ref)
+        # A read: it must not queue behind (or hold up) a sale, an extension or the sweeper.
+        hold = await repo.lock_hold(uow.session, organization_id, hold_id, holder_ref, lock=False)
         seats = await repo.seats_of_hold(uow.session, hold.id)
     context = await services.seat_maps.event(organization_id, hold.event_id)
     return HoldView.of(

@@ -200,10 +200,13 @@ async def lock_hold(
     organization_id: uuid.UUID,
     hold_id: uuid.UUID,
     holder_ref: str | None = None,
+    *,
+    lock: bool = True,
 ) -> SeatHold:
-    """The hold, row-locked. With ``holder_ref``, another holder's hold is simply not found."""
+    """The hold, row-locked (``lock=False``: just read, for answers that change nothing). With
+    ``holder_ref``, another holder's hold is simply not found."""
     hold = await get_owned(
-        session, SeatHold, organization_id, hold_id, what="hold", for_update=True
+        session, SeatHold, organization_id, hold_id, what="hold", for_update=lock
     )
     if holder_ref is not None and hold.holder_ref != holder_ref:
         raise NotFound("hold not found", what="hold", id=str(hold_id))

@@ -86,7 +86,7 @@ async def seat_stream(
     too far behind) ends the stream: reconnect. No polling: changes arrive as they commit."""
     async with services.feed.subscribe(event_id) as queue:
         view = await event_inventory(services, organization_id=organization_id, event_id=event_id)
-        known = dict(view.versions)
+        known, known_areas = dict(view.versions), _area_versions(view)
         yield ServerSentEvent(event="snapshot", data=_out(view))
         while True:
             try:
@@ -104,7 +104,10 @@ async def seat_stream(
                     if change[2] > known.get(change[0], 0):
                         known[change[0]] = change[2]
                         fresh.append(change)
-                standing += message.get("standing", [])
+                for area in message.get("standing", []):  # [section, used, capacity, version]
+                    if area[3] > known_areas.get(area[0], 0):
+                        known_areas[area[0]] = area[3]
+                        standing.append(area)
                 message = queue.get_nowait() if not queue.empty() else _DRAINED
             if fresh or standing:
                 yield ServerSentEvent(event="seats", data={"changes": fresh, "standing": standing})
@@ -115,8 +118,12 @@ async def seat_stream(
                 view = await event_inventory(
                     services, organization_id=organization_id, event_id=event_id
                 )
-                known = dict(view.versions)
+                known, known_areas = dict(view.versions), _area_versions(view)
                 yield ServerSentEvent(event="snapshot", data=_out(view))
+
+
+def _area_versions(view: InventoryView) -> dict[str, int]:
+    return {str(section): version for section, version in view.standing_versions.items()}
 
 
 _DRAINED: dict[str, Any] = {}  # the queue is empty: nothing more to add to this event
