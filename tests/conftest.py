@@ -13,11 +13,9 @@ from __future__ import annotations
 import asyncio
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 import sqlalchemy as sa
 from redis.asyncio import Redis
@@ -35,48 +33,21 @@ from voelgoedevents.settings import (
 )
 
 from support.clock import ManualClock
-from support.servers import POSTGRES_ADMIN_URL, REDIS_URL, asyncpg_dsn, database_url
+from support.servers import REDIS_URL, in_thread, scratch_database
 
 RUN_ID = uuid.uuid4().hex[:10]
 
 
-def _in_thread(work: Callable[[], object]) -> None:
-    """Session setup runs blocking code with its own event loops (Alembic's env does
-    ``asyncio.run``); a thread keeps it clear of the test loop, whoever asks first."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(work).result()
-
-
-async def _admin(sql: str) -> None:
-    try:
-        connection = await asyncpg.connect(asyncpg_dsn(POSTGRES_ADMIN_URL), timeout=10)
-    except (OSError, asyncpg.PostgresError) as exc:
-        raise RuntimeError(
-            f"PostgreSQL is required for these tests and is not reachable at "
-            f"{POSTGRES_ADMIN_URL} ({exc}); set VOELGOED_TEST_POSTGRES_URL"
-        ) from exc
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    name = f"voelgoed_test_{RUN_ID}"
-    _in_thread(lambda: asyncio.run(_admin(f'CREATE DATABASE "{name}"')))
-    url = database_url(POSTGRES_ADMIN_URL, name)
-    try:
-        _in_thread(lambda: upgrade(url))
+    with scratch_database(f"voelgoed_test_{RUN_ID}") as url:
         yield url
-    finally:
-        _in_thread(lambda: asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')))
 
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("sqlite") / "template.db"
-    _in_thread(lambda: upgrade(f"sqlite+aiosqlite:///{path}"))
+    in_thread(lambda: upgrade(f"sqlite+aiosqlite:///{path}"))
     return path
 
 
@@ -124,11 +95,11 @@ async def _ping_redis() -> None:
 @pytest.fixture(scope="session")
 def redis_namespace() -> Iterator[str]:
     namespace = f"vtest-{RUN_ID}"
-    _in_thread(lambda: asyncio.run(_ping_redis()))
+    in_thread(lambda: asyncio.run(_ping_redis()))
     try:
         yield namespace
     finally:
-        _in_thread(lambda: asyncio.run(_delete_namespace(namespace)))
+        in_thread(lambda: asyncio.run(_delete_namespace(namespace)))
 
 
 MODES: dict[str, tuple[str, CacheMode]] = {

@@ -18,18 +18,15 @@ import subprocess
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 import sqlalchemy as sa
 
 from voelgoedevents.adapters.cache.port import STATE_CODES, EventKey
-from voelgoedevents.adapters.database.migrate import upgrade
 from voelgoedevents.adapters.database.tables import EventSeat, Order, SeatHold
 from voelgoedevents.bootstrap import Services, build_services
 from voelgoedevents.domain.access import ApiKeySpec, Role
@@ -41,7 +38,7 @@ from voelgoedevents.workflows.ticketing.cache_sync import verify_event_cache
 from voelgoedevents.workflows.ticketing.invariants import check_event
 
 from support.factories import make_event, make_layout, make_organization, make_venue
-from support.servers import POSTGRES_ADMIN_URL, REDIS_URL, asyncpg_dsn, database_url
+from support.servers import REDIS_URL, scratch_database
 from support.serving import (
     SeatStream,
     Server,
@@ -67,30 +64,11 @@ LIVENESS_SECONDS = 2.0
 # --- a database of its own, a world in it, a server on it -------------------------------------
 
 
-def _in_thread(work: Any) -> None:
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(work).result()
-
-
-async def _admin(sql: str) -> None:
-    connection = await asyncpg.connect(asyncpg_dsn(POSTGRES_ADMIN_URL), timeout=10)
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
 @pytest.fixture
 def e2e_database() -> Iterator[str]:
     """A fresh migrated database for the server alone, dropped whatever happens."""
-    name = f"voelgoed_e2e_{uuid.uuid4().hex[:10]}"
-    _in_thread(lambda: asyncio.run(_admin(f'CREATE DATABASE "{name}"')))
-    url = database_url(POSTGRES_ADMIN_URL, name)
-    try:
-        _in_thread(lambda: upgrade(url))
+    with scratch_database(f"voelgoed_e2e_{uuid.uuid4().hex[:10]}") as url:
         yield url
-    finally:
-        _in_thread(lambda: asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')))
 
 
 def _services(url: str, namespace: str | None = None) -> Services:

@@ -6,7 +6,6 @@ import asyncio
 import uuid
 from pathlib import Path
 
-import asyncpg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -16,15 +15,7 @@ from voelgoedevents.adapters.database import tables
 from voelgoedevents.adapters.database.base import Base
 from voelgoedevents.adapters.database.migrate import current_revision, downgrade, upgrade
 
-from support.servers import POSTGRES_ADMIN_URL, asyncpg_dsn, database_url
-
-
-async def _admin(sql: str) -> None:
-    connection = await asyncpg.connect(asyncpg_dsn(POSTGRES_ADMIN_URL))
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
+from support.servers import POSTGRES_ADMIN_URL, admin_sql, database_url
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])
@@ -33,11 +24,11 @@ async def empty_database(request: pytest.FixtureRequest, tmp_path: Path):  # typ
         yield f"sqlite+aiosqlite:///{tmp_path / 'migrations.db'}"
         return
     name = f"voelgoed_migrations_{uuid.uuid4().hex[:10]}"
-    await _admin(f'CREATE DATABASE "{name}"')
+    await admin_sql(f'CREATE DATABASE "{name}"')
     try:
         yield database_url(POSTGRES_ADMIN_URL, name)
     finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def _differences(url: str) -> list[object]:

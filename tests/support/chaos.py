@@ -12,7 +12,6 @@ import contextlib
 import hashlib
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import uuid
@@ -32,14 +31,9 @@ from voelgoedevents.domain.ticketing.states import OrderStatus
 from voelgoedevents.settings import DatabaseSettings, HoldSettings, RedisSettings, load_settings
 
 from support.racing import WarpClock, Worker, storm
+from support.servers import free_port
 
 # --- private redis-server processes -----------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def script_sha(name: str) -> str:

@@ -4,27 +4,21 @@ whatever happens."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import ctypes
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
 import httpx
 
-from voelgoedevents.adapters.database.migrate import upgrade
-
-from support.servers import POSTGRES_ADMIN_URL, REDIS_URL, asyncpg_dsn, database_url
+from support.servers import REDIS_URL, free_port, scratch_database
 
 VOELGOED = Path(sys.executable).with_name("voelgoed")
 START_TIMEOUT = 60.0
@@ -57,43 +51,11 @@ class LiveServer:
         return done.stdout
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _admin(sql: str) -> None:
-    async def run() -> None:
-        try:
-            connection = await asyncpg.connect(asyncpg_dsn(POSTGRES_ADMIN_URL), timeout=10)
-        except (OSError, asyncpg.PostgresError) as exc:
-            raise RuntimeError(
-                f"PostgreSQL is required for these tests and is not reachable at "
-                f"{POSTGRES_ADMIN_URL} ({exc}); set VOELGOED_TEST_POSTGRES_URL"
-            ) from exc
-        try:
-            await connection.execute(sql)
-        finally:
-            await connection.close()
-
-    # In a thread with its own loop: callers may be inside the test session's event loop.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, run()).result()
-
-
 @contextlib.contextmanager
 def live_server(
     *, namespace: str, log_dir: Path, extra_env: dict[str, str] | None = None
 ) -> Iterator[LiveServer]:
-    name = f"voelgoed_live_{uuid.uuid4().hex[:10]}"
-    url = database_url(POSTGRES_ADMIN_URL, name)
-    _admin(f'CREATE DATABASE "{name}"')
-    process: subprocess.Popen[bytes] | None = None
-    try:
-        with ThreadPoolExecutor(max_workers=1) as pool:  # Alembic runs its own event loop
-            pool.submit(upgrade, url).result()
+    with scratch_database(f"voelgoed_live_{uuid.uuid4().hex[:10]}") as url:
         port = free_port()
         environment = {
             **os.environ,
@@ -112,13 +74,12 @@ def live_server(
                 start_new_session=True,
                 preexec_fn=_die_with_parent,
             )
-        server = LiveServer(f"http://127.0.0.1:{port}", url, environment, log)
-        _wait_until_healthy(server, process)
-        yield server
-    finally:
-        if process is not None:
+        try:  # the server stops before its database goes
+            server = LiveServer(f"http://127.0.0.1:{port}", url, environment, log)
+            _wait_until_healthy(server, process)
+            yield server
+        finally:
             _stop(process)
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _die_with_parent() -> None:
