@@ -79,6 +79,14 @@ def _server_version(command: Sequence[str]) -> str:
     return match.group(1) if match else "unknown"
 
 
+def percentile(values: Sequence[float], share: float, *, empty: float = 0.0) -> float:
+    """The value below which ``share`` of ``values`` lie (nearest rank); ``empty`` for none."""
+    if not values:
+        return empty
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]

@@ -43,7 +43,7 @@ from voelgoedevents.domain.ticketing.reservation import ReserveRequest
 from voelgoedevents.domain.venue import VenueSpec
 from voelgoedevents.settings import DatabaseSettings, HoldSettings, RedisSettings, load_settings
 
-from benchmarks.common import REDIS_URL, markdown_table, record, scratch_postgres
+from benchmarks.common import REDIS_URL, markdown_table, percentile, record, scratch_postgres
 from benchmarks.steady import steady_latency
 
 ORIGIN = datetime(2030, 3, 1, 12, 0, tzinfo=UTC)
@@ -432,13 +432,6 @@ async def _floor_checks(url: str, plan: Plan) -> str:
     return "ok" if bits == taken else f"FAILED: {len(bits ^ taken)} bits differ from rows"
 
 
-def _percentile(values: list[float], share: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
 async def _run(
     url: str, seats: int, modes: tuple[str, ...], buyers: int, seconds: float, namespace: str
 ) -> list[dict[str, Any]]:
@@ -486,10 +479,10 @@ async def _run(
                 "attempts_s": attempts / seconds,
                 "holds_s": holds / seconds,
                 "seats_s": sum(tally.seats_held for tally in tallies) / seconds,
-                "p50": _percentile(latencies, 0.5),
-                "p95": _percentile(latencies, 0.95),
-                "p99": _percentile(latencies, 0.99),
-                "answer_p50": _percentile(answers, 0.5),
+                "p50": percentile(latencies, 0.5),
+                "p95": percentile(latencies, 0.95),
+                "p99": percentile(latencies, 0.99),
+                "answer_p50": percentile(answers, 0.5),
                 "load_s": load_seconds,
                 "conflicts": 1 - holds / attempts if attempts else 0.0,
                 "busy": sum(tally.refused.get("busy", 0) for tally in tallies),

@@ -43,7 +43,7 @@ from typing import Any
 import httpx
 from redis.asyncio import Redis
 
-from benchmarks.common import REDIS_URL, markdown_table, record, scratch_postgres
+from benchmarks.common import REDIS_URL, markdown_table, percentile, record, scratch_postgres
 
 SEATS = 20_000
 WORKERS = 3
@@ -502,10 +502,7 @@ async def holds_stored(url: str, event_id: uuid.UUID) -> int:
 
 
 def _percentile(values: list[float], share: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+    return percentile(values, share, empty=float("nan"))  # no value: shown as nan, not 0
 
 
 def _propagation(tallies: list[Tally], streams: list[Stream]) -> tuple[list[float], int]:

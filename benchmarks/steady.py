@@ -19,6 +19,8 @@ from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.errors import DomainError
 from voelgoedevents.domain.ticketing.reservation import ReserveRequest
 
+from benchmarks.common import percentile
+
 
 async def steady_latency(
     services: Services,
@@ -64,16 +66,11 @@ async def steady_latency(
         await asyncio.sleep(max(0.0, begin + n / rate - time.perf_counter()))
         tasks.append(asyncio.create_task(buyer(rng.sample(seat_ids, rng.randint(1, 6)))))
     await asyncio.gather(*tasks)
-    ordered = sorted(latencies)
-
-    def percentile(share: float) -> float:
-        return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
-
     return {
         "holds": len(latencies),
         "refused": refused,
         "errors": errors,
-        "p50": percentile(0.5),
-        "p95": percentile(0.95),
-        "p99": percentile(0.99),
+        "p50": percentile(latencies, 0.5),
+        "p95": percentile(latencies, 0.95),
+        "p99": percentile(latencies, 0.99),
     }
