@@ -1,7 +1,7 @@
 """A seat's state in one event, and which moves between states are allowed.
 
-A hold past its ``held_until`` no longer blocks anyone: its seats count as available even before
-the sweeper has released them (``effective_state``). Time is an argument.
+Whether a seat can be held is decided by the claimability rule (``claimability.py``), the same
+one the seat caches follow. Time is an argument.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from voelgoedevents.domain.ticketing import claimability
 from voelgoedevents.domain.ticketing.states import SeatState
 
 # Why a seat cannot be held, as the caller sees it.
@@ -35,24 +36,24 @@ class SeatSnapshot:
 
 
 def effective_state(seat: SeatSnapshot, now: datetime) -> SeatState:
-    if seat.status is SeatState.HELD and seat.held_until is not None and seat.held_until <= now:
-        return SeatState.AVAILABLE  # an expired hold, not yet swept
-    return seat.status
+    return claimability.effective_state(seat.status, seat.held_until, now)
 
 
 def refusals_for_hold(
     requested: Iterable[uuid.UUID], seats: Mapping[uuid.UUID, SeatSnapshot], now: datetime
 ) -> dict[uuid.UUID, str]:
-    """Every requested seat that cannot be held now, with why; empty means all can be."""
+    """Every requested seat that cannot be held now, with why; empty means all can be. The
+    seats were read under row locks: no cache lock is involved."""
     refusals: dict[uuid.UUID, str] = {}
     for seat_id in requested:
         seat = seats.get(seat_id)
         if seat is None:
             refusals[seat_id] = NOT_IN_LAYOUT
             continue
-        state = effective_state(seat, now)
-        if state is not SeatState.AVAILABLE:
-            refusals[seat_id] = state.value
+        slot = claimability.SeatSlot(seat.status, seat.version, seat.held_until)
+        why_not = claimability.judge_seat(slot, token=None, now=now).why_not
+        if why_not is not None:
+            refusals[seat_id] = why_not
     return refusals
 
 
