@@ -22,12 +22,15 @@ claimed, each with its fence.
 This module is the reference. ``adapters/cache/scripts/claim.lua`` codes the same rule in Lua,
 because only a script runs atomically inside Redis; the in-process cache
 (``adapters/cache/memory_cache.py``) calls these functions. ``tests/integration/
-test_claimability.py`` runs one table of cases against all three. Time is an argument.
+test_claimability.py`` runs one table of cases against all three. Without a cache, the database
+path asks the same rule of the rows it read under row locks (:func:`refusals_for_hold`), and
+blocking and unblocking seats ask theirs here too. Time is an argument.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -37,7 +40,9 @@ from voelgoedevents.domain.ticketing.states import SeatState
 
 Key = TypeVar("Key")  # how the caller names a seat: its index (the cache) or its id
 
+# Why a seat cannot be held, besides its state (``held``, ``sold``, ``blocked``).
 BUSY = "busy"
+NOT_IN_LAYOUT = "not_in_layout"
 
 
 def effective_state(state: SeatState, held_until: datetime | None, now: datetime) -> SeatState:
@@ -117,3 +122,62 @@ def judge_claim(
         fences={key: verdict.fence for key, verdict in verdicts.items()},
         before={key: verdict.before for key, verdict in verdicts.items()},
     )
+
+
+# --- the database path: rows read under row locks ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class SeatSnapshot:
+    """One ``event_seats`` row as read: enough to decide, and its version to fence the write."""
+
+    seat_id: uuid.UUID
+    seat_index: int
+    status: SeatState
+    version: int
+    hold_id: uuid.UUID | None = None
+    order_id: uuid.UUID | None = None
+    held_until: datetime | None = None
+
+
+def refusals_for_hold(
+    requested: Iterable[uuid.UUID], seats: Mapping[uuid.UUID, SeatSnapshot], now: datetime
+) -> dict[uuid.UUID, str]:
+    """Every requested seat that cannot be held now, with why; empty means all can be. The
+    seats were read under row locks: no cache lock is involved."""
+    refusals: dict[uuid.UUID, str] = {}
+    for seat_id in requested:
+        seat = seats.get(seat_id)
+        if seat is None:
+            refusals[seat_id] = NOT_IN_LAYOUT
+            continue
+        slot = SeatSlot(seat.status, seat.version, seat.held_until)
+        why_not = judge_seat(slot, token=None, now=now).why_not
+        if why_not is not None:
+            refusals[seat_id] = why_not
+    return refusals
+
+
+def refusals_for_block(
+    requested: Iterable[uuid.UUID], seats: Mapping[uuid.UUID, SeatSnapshot], now: datetime
+) -> dict[uuid.UUID, str]:
+    """Only an available seat can be blocked: a held or sold seat has a buyer to deal with first."""
+    return refusals_for_hold(requested, seats, now)
+
+
+def refusals_for_unblock(
+    requested: Iterable[uuid.UUID],
+    seats: Mapping[uuid.UUID, SeatSnapshot],
+    blocked_in_layout: set[uuid.UUID],
+) -> dict[uuid.UUID, str]:
+    """A seat blocked in the layout (a pillar) stays blocked in every event."""
+    refusals: dict[uuid.UUID, str] = {}
+    for seat_id in requested:
+        seat = seats.get(seat_id)
+        if seat is None:
+            refusals[seat_id] = NOT_IN_LAYOUT
+        elif seat_id in blocked_in_layout:
+            refusals[seat_id] = "blocked_in_layout"
+        elif seat.status is not SeatState.BLOCKED:
+            refusals[seat_id] = f"not_blocked ({seat.status.value})"
+    return refusals

@@ -13,7 +13,7 @@ from voelgoedevents.adapters.cache.port import CommitBatch, EventKey, SeatChange
 from voelgoedevents.adapters.database.repositories import audit
 from voelgoedevents.adapters.database.repositories import holds as repo
 from voelgoedevents.domain.errors import SeatUnavailable
-from voelgoedevents.domain.ticketing.inventory import (
+from voelgoedevents.domain.ticketing.claimability import (
     NOT_IN_LAYOUT,
     refusals_for_block,
     refusals_for_unblock,

@@ -57,8 +57,8 @@ from voelgoedevents.domain.errors import (
     SeatUnavailable,
 )
 from voelgoedevents.domain.seating.section import SectionType
+from voelgoedevents.domain.ticketing.claimability import NOT_IN_LAYOUT, refusals_for_hold
 from voelgoedevents.domain.ticketing.hold import held_until_for_new_hold
-from voelgoedevents.domain.ticketing.inventory import NOT_IN_LAYOUT, refusals_for_hold
 from voelgoedevents.domain.ticketing.policy import SeatingPolicy
 from voelgoedevents.domain.ticketing.reservation import ReserveRequest
 from voelgoedevents.domain.ticketing.states import HoldStatus, SeatState
