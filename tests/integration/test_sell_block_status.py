@@ -21,7 +21,7 @@ from voelgoedevents.workflows.events.event_status import change_event_status, re
 from voelgoedevents.workflows.events.ticket_types import create_ticket_type
 from voelgoedevents.workflows.ticketing.block_seats import block_seats, unblock_seats
 from voelgoedevents.workflows.ticketing.extend_hold import extend_hold
-from voelgoedevents.workflows.ticketing.inventory import event_inventory
+from voelgoedevents.workflows.ticketing.inventory_view import event_inventory
 from voelgoedevents.workflows.ticketing.orders import cancel_order
 from voelgoedevents.workflows.ticketing.release_seat import release_hold
 from voelgoedevents.workflows.ticketing.sell_hold import sell_hold

@@ -12,7 +12,7 @@ from voelgoedevents.domain.errors import CapacityExceeded, InvalidInput
 from voelgoedevents.domain.ticketing.reservation import ReserveRequest
 from voelgoedevents.workflows.ticketing import reserve_seat as reserve_module
 from voelgoedevents.workflows.ticketing.cache_sync import verify_event_cache
-from voelgoedevents.workflows.ticketing.inventory import event_inventory
+from voelgoedevents.workflows.ticketing.inventory_view import event_inventory
 from voelgoedevents.workflows.ticketing.orders import cancel_order
 from voelgoedevents.workflows.ticketing.release_seat import release_hold
 from voelgoedevents.workflows.ticketing.reserve_seat import reserve_seat
