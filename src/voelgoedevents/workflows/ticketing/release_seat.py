@@ -191,7 +191,7 @@ async def expire_holds_together(
     return freed
 
 
-async def release_hold(
+async def release_seat(
     services: Services,
     *,
     organization_id: uuid.UUID,

@@ -96,7 +96,7 @@ async def release(
 ) -> HoldView:
     """All of the hold, or the seats or places named. Releasing twice changes nothing."""
     part = body or HoldRelease()
-    return await release_seat.release_hold(
+    return await release_seat.release_seat(
         services,
         organization_id=member.organization_id,
         hold_id=hold_id,
