@@ -121,7 +121,7 @@ def _services(plan: Plan) -> Services:
 
 async def _engine_worker(plan: Plan) -> Tally:
     from voelgoedevents.workflows.ticketing.expire_holds import run_sweeper
-    from voelgoedevents.workflows.ticketing.release_seat import release_hold
+    from voelgoedevents.workflows.ticketing.release_seat import release_seat
     from voelgoedevents.workflows.ticketing.reserve_seat import reserve_seat
     from voelgoedevents.workflows.ticketing.sell_hold import sell_hold
 
@@ -160,7 +160,7 @@ async def _engine_worker(plan: Plan) -> Tally:
                 if step == "sell":
                     await sell_hold(services, organization_id=org, hold_id=held.id)
                 elif step == "release":
-                    await release_hold(services, organization_id=org, hold_id=held.id)
+                    await release_seat(services, organization_id=org, hold_id=held.id)
             except DomainError:
                 pass  # lapsed while thinking: counted by the end-state checks, not here
 

@@ -32,7 +32,7 @@ async def steady_latency(
     seconds: float,
     seed: int = 11,
 ) -> dict[str, Any]:
-    from voelgoedevents.workflows.ticketing.release_seat import release_hold
+    from voelgoedevents.workflows.ticketing.release_seat import release_seat
     from voelgoedevents.workflows.ticketing.reserve_seat import reserve_seat
 
     rng = random.Random(seed)
@@ -58,7 +58,7 @@ async def steady_latency(
             return
         latencies.append((time.perf_counter() - started) * 1000)
         await asyncio.sleep(0.2)
-        await release_hold(services, organization_id=organization_id, hold_id=held.id)
+        await release_seat(services, organization_id=organization_id, hold_id=held.id)
 
     tasks = []
     begin = time.perf_counter()

@@ -1,63 +1,36 @@
 """The composition root: the one place that builds the engine's services.
 
 The HTTP API, the CLI and the background sweeper all call :func:`build_services`; nothing is
-built at import time, and tests build theirs with their own settings and clock.
+built at import time, and tests build theirs with their own settings and clock. What it builds,
+:class:`Services`, is the workflows' contract (``workflows/services.py``): the root depends on
+the use cases, never the reverse, and nothing below the entrypoints imports this module.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Literal
 
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from voelgoedevents.adapters.cache.feed import LocalFeed
 from voelgoedevents.adapters.cache.gate import CacheGate
 from voelgoedevents.adapters.cache.memory_cache import MemorySeatCache
 from voelgoedevents.adapters.cache.null_cache import NullSeatCache
 from voelgoedevents.adapters.cache.port import SeatCache
-from voelgoedevents.adapters.cache.redis_cache import RedisSeatCache
+from voelgoedevents.adapters.cache.redis_cache import RedisConnection, RedisSeatCache
 from voelgoedevents.adapters.database.engine import create_engine, create_session_factory
 from voelgoedevents.adapters.database.repositories.seat_maps import SeatMapCache
-from voelgoedevents.adapters.database.uow import UnitOfWork
 from voelgoedevents.clocks import system_clock
 from voelgoedevents.domain.clock import Clock
-from voelgoedevents.domain.ticketing.policy import SeatingPolicy
 from voelgoedevents.settings import RedisSettings, Settings, load_settings
+from voelgoedevents.workflows.services import Services
 
 CacheMode = Literal["redis", "memory", "none"]
 
-
-@dataclass
-class Services:
-    settings: Settings
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-    cache: SeatCache
-    gate: CacheGate
-    feed: LocalFeed
-    seat_maps: SeatMapCache
-    clock: Clock = field(default=system_clock)
-
-    @property
-    def platform_policy(self) -> SeatingPolicy:
-        holds = self.settings.holds
-        return SeatingPolicy(
-            hold_seconds=holds.default_seconds,
-            max_seats_per_booking=holds.max_seats_per_booking,
-            max_total_hold_seconds=holds.max_total_seconds,
-        )
-
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions)
-
-    async def aclose(self) -> None:
-        await self.cache.close()
-        await self.engine.dispose()
+__all__ = ["CacheMode", "Services", "build_services", "redis_client"]
 
 
 def build_services(
@@ -73,26 +46,33 @@ def build_services(
     sessions = create_session_factory(engine)
     feed = LocalFeed()
     mode = cache_mode or ("redis" if settings.redis.enabled else "memory")
+    redis = _redis(settings.redis) if mode == "redis" else None
     return Services(
         settings=settings,
         engine=engine,
         sessions=sessions,
-        cache=_cache(mode, settings.redis, feed),
+        cache=_cache(mode, redis, feed),
         gate=CacheGate(enabled=mode != "none"),
         feed=feed,
         seat_maps=SeatMapCache(sessions),
         clock=clock or system_clock,
+        redis=redis,
     )
 
 
-def _cache(mode: CacheMode, settings: RedisSettings, feed: LocalFeed) -> SeatCache:
+def _redis(settings: RedisSettings) -> RedisConnection:
+    if settings.url is None:
+        raise ValueError("the redis cache mode needs VOELGOED_REDIS_URL")
+    return RedisConnection(redis_client(settings), settings.namespace)
+
+
+def _cache(mode: CacheMode, redis: RedisConnection | None, feed: LocalFeed) -> SeatCache:
     if mode == "memory":
         return MemorySeatCache(feed)
     if mode == "none":
         return NullSeatCache(feed)
-    if settings.url is None:
-        raise ValueError("the redis cache mode needs VOELGOED_REDIS_URL")
-    return RedisSeatCache(redis_client(settings), settings.namespace)
+    assert redis is not None
+    return RedisSeatCache(redis.client, redis.namespace)
 
 
 def redis_client(settings: RedisSettings) -> Redis | RedisCluster:

@@ -22,7 +22,7 @@ from voelgoedevents.domain.events.event import EventStatus
 from voelgoedevents.domain.ticketing.reservation import ReserveRequest
 from voelgoedevents.workflows.events.event_status import change_event_status
 from voelgoedevents.workflows.ticketing.expire_holds import expire_due_holds
-from voelgoedevents.workflows.ticketing.release_seat import release_hold
+from voelgoedevents.workflows.ticketing.release_seat import release_seat
 from voelgoedevents.workflows.ticketing.reserve_seat import reserve_seat
 from voelgoedevents.workflows.ticketing.views import HoldView
 
@@ -94,7 +94,7 @@ async def test_a_cancel_and_a_holders_release_queue_instead_of_deadlocking(
     await _release_then_cancel(
         pg_services,
         monkeypatch,
-        lambda scenario, held: release_hold(
+        lambda scenario, held: release_seat(
             pg_services, organization_id=scenario.org_id, hold_id=held.id
         ),
     )

@@ -65,9 +65,9 @@ from voelgoedevents.workflows.ticketing.block_seats import block_seats, unblock_
 from voelgoedevents.workflows.ticketing.cache_sync import rebuild_event_cache, verify_event_cache
 from voelgoedevents.workflows.ticketing.expire_holds import expire_due_holds, sweep_once
 from voelgoedevents.workflows.ticketing.extend_hold import extend_hold
-from voelgoedevents.workflows.ticketing.inventory import event_inventory
+from voelgoedevents.workflows.ticketing.inventory_view import event_inventory
 from voelgoedevents.workflows.ticketing.orders import cancel_order
-from voelgoedevents.workflows.ticketing.release_seat import release_hold
+from voelgoedevents.workflows.ticketing.release_seat import release_seat
 from voelgoedevents.workflows.ticketing.reserve_seat import reserve_seat
 from voelgoedevents.workflows.ticketing.sell_hold import sell_hold
 from voelgoedevents.workflows.ticketing.views import HoldView
@@ -383,7 +383,7 @@ class HoldStateMachine(RuleBasedStateMachine):
 
         def call() -> HoldView:
             return self.run(
-                release_hold(
+                release_seat(
                     self.services,
                     organization_id=self.event.organization_id,
                     hold_id=hold,

@@ -15,7 +15,7 @@ from voelgoedevents.workflows.listing import change_history
 from voelgoedevents.workflows.ticketing.expire_holds import expire_due_holds, run_sweeper
 from voelgoedevents.workflows.ticketing.extend_hold import extend_hold
 from voelgoedevents.workflows.ticketing.invariants import check_event
-from voelgoedevents.workflows.ticketing.release_seat import release_hold
+from voelgoedevents.workflows.ticketing.release_seat import release_seat
 from voelgoedevents.workflows.ticketing.reserve_seat import reserve_seat
 from voelgoedevents.workflows.ticketing.sell_hold import sell_hold
 
@@ -28,7 +28,7 @@ async def test_release_whole_then_again_changes_nothing(hold_services: Services)
     scenario = await on_sale_scenario(hold_services)
     seats = await seat_ids(hold_services, scenario)
     held = await hold(hold_services, scenario, seats[:2])
-    released = await release_hold(
+    released = await release_seat(
         hold_services, organization_id=scenario.org_id, hold_id=held.id, holder_ref="alice"
     )
     assert (released.status, released.cancellation_reason, released.seats) == (
@@ -39,7 +39,7 @@ async def test_release_whole_then_again_changes_nothing(hold_services: Services)
     rows = await seat_rows(hold_services, scenario.event.id)
     assert {rows[s].status.value for s in seats[:2]} == {"available"}
     versions = {s: rows[s].version for s in seats[:2]}
-    again = await release_hold(hold_services, organization_id=scenario.org_id, hold_id=held.id)
+    again = await release_seat(hold_services, organization_id=scenario.org_id, hold_id=held.id)
     assert again.status == "cancelled"
     rows = await seat_rows(hold_services, scenario.event.id)
     assert {s: rows[s].version for s in seats[:2]} == versions
@@ -50,13 +50,13 @@ async def test_release_part_of_a_hold(hold_services: Services) -> None:
     scenario = await on_sale_scenario(hold_services)
     seats = await seat_ids(hold_services, scenario)
     held = await hold(hold_services, scenario, seats[:3])
-    partly = await release_hold(
+    partly = await release_seat(
         hold_services, organization_id=scenario.org_id, hold_id=held.id, seat_ids=[seats[1]]
     )
     assert partly.status == "active"
     assert [s.seat_id for s in partly.seats] == [seats[0], seats[2]]
     with pytest.raises(InvalidInput, match="not held by this hold"):
-        await release_hold(
+        await release_seat(
             hold_services,
             organization_id=scenario.org_id,
             hold_id=held.id,
@@ -64,7 +64,7 @@ async def test_release_part_of_a_hold(hold_services: Services) -> None:
         )
     rows = await seat_rows(hold_services, scenario.event.id)
     assert rows[seats[2]].hold_id == held.id  # the refused partial release changed nothing
-    rest = await release_hold(
+    rest = await release_seat(
         hold_services,
         organization_id=scenario.org_id,
         hold_id=held.id,
@@ -79,12 +79,12 @@ async def test_another_holders_hold_is_not_found(hold_services: Services) -> Non
     seats = await seat_ids(hold_services, scenario)
     held = await hold(hold_services, scenario, seats[:1], holder="alice")
     with pytest.raises(NotFound):
-        await release_hold(
+        await release_seat(
             hold_services, organization_id=scenario.org_id, hold_id=held.id, holder_ref="mallory"
         )
     other = await on_sale_scenario(hold_services)
     with pytest.raises(NotFound):
-        await release_hold(hold_services, organization_id=other.org_id, hold_id=held.id)
+        await release_seat(hold_services, organization_id=other.org_id, hold_id=held.id)
     assert (await hold_row(hold_services, held.id)).status.value == "active"
 
 
@@ -94,7 +94,7 @@ async def test_a_sold_seat_is_never_freed_by_a_hold_release(hold_services: Servi
     held = await hold(hold_services, scenario, seats[:2])
     await sell_hold(hold_services, organization_id=scenario.org_id, hold_id=held.id)
     with pytest.raises(HoldNotActive, match="cancel or refund its order"):
-        await release_hold(hold_services, organization_id=scenario.org_id, hold_id=held.id)
+        await release_seat(hold_services, organization_id=scenario.org_id, hold_id=held.id)
     rows = await seat_rows(hold_services, scenario.event.id)
     assert {rows[s].status.value for s in seats[:2]} == {"sold"}
 

@@ -21,9 +21,9 @@ from voelgoedevents.workflows.events.event_status import change_event_status, re
 from voelgoedevents.workflows.events.ticket_types import create_ticket_type
 from voelgoedevents.workflows.ticketing.block_seats import block_seats, unblock_seats
 from voelgoedevents.workflows.ticketing.extend_hold import extend_hold
-from voelgoedevents.workflows.ticketing.inventory import event_inventory
+from voelgoedevents.workflows.ticketing.inventory_view import event_inventory
 from voelgoedevents.workflows.ticketing.orders import cancel_order
-from voelgoedevents.workflows.ticketing.release_seat import release_hold
+from voelgoedevents.workflows.ticketing.release_seat import release_seat
 from voelgoedevents.workflows.ticketing.sell_hold import sell_hold
 
 from support.clock import ManualClock
@@ -97,7 +97,7 @@ async def test_a_hold_that_lost_a_seat_after_lapsing_is_not_sold_or_extended_in_
     scenario = await on_sale_scenario(hold_services)
     seats = await seat_ids(hold_services, scenario)
     held = await hold(hold_services, scenario, seats[:3])
-    await release_hold(
+    await release_seat(
         hold_services, organization_id=scenario.org_id, hold_id=held.id, seat_ids=[seats[2]]
     )
     clock.advance(601)  # lapsed: bob takes A1 over

@@ -12,9 +12,9 @@ from voelgoedevents.domain.errors import CapacityExceeded, InvalidInput
 from voelgoedevents.domain.ticketing.reservation import ReserveRequest
 from voelgoedevents.workflows.ticketing import reserve_seat as reserve_module
 from voelgoedevents.workflows.ticketing.cache_sync import verify_event_cache
-from voelgoedevents.workflows.ticketing.inventory import event_inventory
+from voelgoedevents.workflows.ticketing.inventory_view import event_inventory
 from voelgoedevents.workflows.ticketing.orders import cancel_order
-from voelgoedevents.workflows.ticketing.release_seat import release_hold
+from voelgoedevents.workflows.ticketing.release_seat import release_seat
 from voelgoedevents.workflows.ticketing.reserve_seat import reserve_seat
 from voelgoedevents.workflows.ticketing.sell_hold import sell_hold
 
@@ -39,7 +39,7 @@ async def test_places_are_held_sold_and_released(hold_services: Services) -> Non
     second = await _places(hold_services, scenario, 10, "b")
     assert (first.quantity, first.seats) == (10, [])
     await sell_hold(hold_services, organization_id=scenario.org_id, hold_id=first.id)
-    partly = await release_hold(
+    partly = await release_seat(
         hold_services, organization_id=scenario.org_id, hold_id=second.id, quantity=4
     )
     assert (partly.status, partly.quantity) == ("active", 6)

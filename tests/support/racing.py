@@ -159,7 +159,7 @@ def storm(worker: Worker) -> dict[str, Any]:
 
 async def _storm(worker: Worker) -> dict[str, Any]:
     from voelgoedevents.workflows.ticketing.expire_holds import run_sweeper
-    from voelgoedevents.workflows.ticketing.release_seat import release_hold
+    from voelgoedevents.workflows.ticketing.release_seat import release_seat
     from voelgoedevents.workflows.ticketing.reserve_seat import reserve_seat
     from voelgoedevents.workflows.ticketing.sell_hold import sell_hold
 
@@ -205,7 +205,7 @@ async def _storm(worker: Worker) -> dict[str, Any]:
                         }
                     )
                 elif choice < 0.6:
-                    await release_hold(
+                    await release_seat(
                         services, organization_id=org, hold_id=held.id, holder_ref=holder
                     )
                     log["released"].append(str(held.id))

@@ -11,18 +11,18 @@ from pydantic import ValidationError
 from voelgoedevents.adapters.cache.gate import CacheGate
 from voelgoedevents.adapters.cache.port import pack_states, unpack_state
 from voelgoedevents.domain.errors import HoldExpired, HoldNotActive, InvalidInput
+from voelgoedevents.domain.ticketing.claimability import (
+    SeatSnapshot,
+    effective_state,
+    refusals_for_hold,
+    refusals_for_unblock,
+)
 from voelgoedevents.domain.ticketing.hold import (
     HoldSnapshot,
     ensure_live,
     extended_until,
     release_is_noop,
     seconds_left,
-)
-from voelgoedevents.domain.ticketing.inventory import (
-    SeatSnapshot,
-    effective_state,
-    refusals_for_hold,
-    refusals_for_unblock,
 )
 from voelgoedevents.domain.ticketing.policy import SeatingPolicy
 from voelgoedevents.domain.ticketing.reservation import ReserveRequest
@@ -72,8 +72,10 @@ def test_seconds_left_never_negative() -> None:
 
 def test_an_expired_hold_counts_as_available() -> None:
     seat = SeatSnapshot(uuid.uuid4(), 0, SeatState.HELD, 3, uuid.uuid4(), None, NOW)
-    assert effective_state(seat, NOW - timedelta(seconds=1)) is SeatState.HELD
-    assert effective_state(seat, NOW) is SeatState.AVAILABLE
+    assert effective_state(seat.status, seat.held_until, NOW - timedelta(seconds=1)) is (
+        SeatState.HELD
+    )
+    assert effective_state(seat.status, seat.held_until, NOW) is SeatState.AVAILABLE
     unknown = uuid.uuid4()
     assert refusals_for_hold([seat.seat_id, unknown], {seat.seat_id: seat}, NOW) == {
         unknown: "not_in_layout"

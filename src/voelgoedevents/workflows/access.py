@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from voelgoedevents.adapters.database.tables import ApiKey, IdempotencyRecord, Organization
-from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.access import (
     ApiKeySpec,
     Role,
@@ -21,6 +20,7 @@ from voelgoedevents.domain.access import (
     split_token,
 )
 from voelgoedevents.domain.errors import InvalidInput, NotFound
+from voelgoedevents.workflows.services import Services
 
 # How long a process trusts a key it has checked: revocation takes effect within this.
 AUTH_CACHE_SECONDS = 5.0

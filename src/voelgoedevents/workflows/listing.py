@@ -32,11 +32,11 @@ from voelgoedevents.adapters.database.tables import (
     TicketType,
     Venue,
 )
-from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.errors import InvalidInput
 from voelgoedevents.domain.ticketing.states import HoldStatus
 from voelgoedevents.workflows.access import ApiKeyView
-from voelgoedevents.workflows.ticketing.inventory import ChangeView
+from voelgoedevents.workflows.services import Services
+from voelgoedevents.workflows.ticketing.inventory_view import ChangeView
 from voelgoedevents.workflows.ticketing.views import HoldView, OrderView
 from voelgoedevents.workflows.views import (
     EventView,

@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from voelgoedevents.adapters.database.errors import unique_violation_as_conflict
 from voelgoedevents.adapters.database.repositories.lookup import get_owned
 from voelgoedevents.adapters.database.tables import Organization, Venue
-from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.errors import Conflict, NotFound
 from voelgoedevents.domain.tenancy import OrganizationSpec
 from voelgoedevents.domain.venue import VenueSpec
+from voelgoedevents.workflows.services import Services
 from voelgoedevents.workflows.views import OrganizationView, VenueView
 
 

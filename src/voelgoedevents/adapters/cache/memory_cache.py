@@ -1,8 +1,10 @@
 """The seat cache in this process's memory: embedded mode (one process, no Redis).
 
 Same contract as the Redis scripts (atomic claims, version-guarded commits, leases), so the
-workflows cannot tell the difference. Everything here runs without awaiting in between, which on
-one event loop makes each method as atomic as a Lua script.
+workflows cannot tell the difference. A claim is decided by the domain's claimability rule
+(``domain/ticketing/claimability.py``), which ``claim.lua`` mirrors in Lua. Everything here
+runs without awaiting in between, which on one event loop makes each method as atomic as a Lua
+script.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from voelgoedevents.adapters.cache.port import (
     deadline_ms,
     pack_states,
 )
+from voelgoedevents.domain.ticketing.claimability import ClaimOutcome, SeatSlot, judge_claim
 from voelgoedevents.domain.ticketing.states import SeatState
 
 
@@ -65,32 +68,28 @@ class MemorySeatCache:
         state = self._event(event)
         if not state.ready:
             return Claim(ClaimStatus.COLD)
-        unavailable: dict[int, SeatState] = {}
-        busy = False
         clock = time.monotonic()
-        for seat in seats:
-            current = state.states.get(seat.index, SeatState.AVAILABLE)
-            held_until = state.until.get(seat.index)
-            if current is SeatState.HELD and held_until is not None and held_until <= now:
-                current = SeatState.AVAILABLE
-            if current is not SeatState.AVAILABLE:
-                unavailable[seat.index] = current
-                continue
-            owner = state.locks.get(seat.seat_id)
-            if owner and owner[0] != token and owner[1] > clock:
-                busy = True
-        if unavailable:
-            return Claim(ClaimStatus.UNAVAILABLE, unavailable=unavailable)
-        if busy:
+        verdict = judge_claim(
+            {seat.index: self._slot(state, seat, clock) for seat in seats}, token=token, now=now
+        )
+        if verdict.outcome is ClaimOutcome.UNAVAILABLE:
+            return Claim(ClaimStatus.UNAVAILABLE, unavailable=verdict.unavailable)
+        if verdict.outcome is ClaimOutcome.BUSY:
             return Claim(ClaimStatus.BUSY)
         for seat in seats:
             state.locks[seat.seat_id] = (token, clock + lease_ms / 1000)
-        return Claim(
-            ClaimStatus.CLAIMED,
-            versions={seat.index: state.versions.get(seat.index, 0) for seat in seats},
-            observed={
-                seat.index: state.states.get(seat.index, SeatState.AVAILABLE) for seat in seats
-            },
+        return Claim(ClaimStatus.CLAIMED, versions=verdict.fences, observed=verdict.before)
+
+    @staticmethod
+    def _slot(state: _Event, seat: SeatRef, clock: float) -> SeatSlot:
+        """The seat as the claim rule sees it; a lock whose lease ran out is no lock (Redis
+        lets such a key expire)."""
+        owner = state.locks.get(seat.seat_id)
+        return SeatSlot(
+            state=state.states.get(seat.index, SeatState.AVAILABLE),
+            version=state.versions.get(seat.index, 0),
+            held_until=state.until.get(seat.index),
+            locked_by=owner[0] if owner and owner[1] > clock else None,
         )
 
     async def commit(

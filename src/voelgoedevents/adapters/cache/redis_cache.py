@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.resources import files
 from typing import Any
@@ -39,6 +40,14 @@ from voelgoedevents.adapters.cache.port import (
 LOAD_CHUNK = 5_000  # seats per script call while loading: keeps each call to a few ms
 
 Client = Redis | RedisCluster
+
+
+@dataclass(frozen=True)
+class RedisConnection:
+    """A process's Redis client and the namespace that starts every key it writes."""
+
+    client: Client
+    namespace: str
 
 
 def _script(name: str) -> str:

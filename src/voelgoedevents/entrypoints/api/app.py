@@ -14,8 +14,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from voelgoedevents.adapters.cache.feed import RedisRelay
-from voelgoedevents.adapters.cache.redis_cache import RedisSeatCache
-from voelgoedevents.bootstrap import Services, build_services
+from voelgoedevents.bootstrap import build_services
 from voelgoedevents.domain.seating.layout import LayoutDocument
 from voelgoedevents.entrypoints.api import problems
 from voelgoedevents.entrypoints.api.auth import current_caller
@@ -31,6 +30,7 @@ from voelgoedevents.entrypoints.api.routers import (
 )
 from voelgoedevents.settings import Settings, load_settings
 from voelgoedevents.workflows.access import Authenticator, purge_idempotency_records
+from voelgoedevents.workflows.services import Services
 from voelgoedevents.workflows.ticketing.expire_holds import run_sweeper
 
 log = logging.getLogger("voelgoedevents.api")
@@ -58,8 +58,8 @@ def create_app(
         app.state.rate_limiter = RateLimiter(running)
         stop = asyncio.Event()
         tasks = []
-        if isinstance(running.cache, RedisSeatCache):
-            relay = RedisRelay(running.cache.client, running.cache.namespace, running.feed)
+        if running.redis is not None:
+            relay = RedisRelay(running.redis.client, running.redis.namespace, running.feed)
             app.state.relay = relay
             tasks.append(asyncio.create_task(relay.run(stop)))
             # Serve once the relay listens, so a stream opened at start-up misses nothing; with

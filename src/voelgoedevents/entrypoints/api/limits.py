@@ -9,17 +9,15 @@ from collections import defaultdict
 
 from redis.exceptions import RedisError
 
-from voelgoedevents.adapters.cache.redis_cache import RedisSeatCache
-from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.errors import RateLimited
 from voelgoedevents.workflows.access import Caller
+from voelgoedevents.workflows.services import Services
 
 
 class RateLimiter:
     def __init__(self, services: Services) -> None:
         self.limit = services.settings.api.rate_limit_per_second
-        cache = services.cache
-        self._redis = cache if isinstance(cache, RedisSeatCache) else None
+        self._redis = services.redis
         self._local: dict[tuple[uuid.UUID, int], int] = defaultdict(int)
 
     async def check(self, caller: Caller) -> None:

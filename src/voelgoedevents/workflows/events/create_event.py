@@ -8,11 +8,11 @@ from voelgoedevents.adapters.database.repositories import layouts
 from voelgoedevents.adapters.database.repositories.inventory import create_event_inventory
 from voelgoedevents.adapters.database.repositories.lookup import get_owned
 from voelgoedevents.adapters.database.tables import Event, Venue
-from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.errors import InvalidInput
 from voelgoedevents.domain.events.event import EventSpec, EventStatus
 from voelgoedevents.domain.seating.layout import ensure_accepts_events
 from voelgoedevents.domain.ticketing.policy import parse_overrides
+from voelgoedevents.workflows.services import Services
 from voelgoedevents.workflows.views import EventView
 
 

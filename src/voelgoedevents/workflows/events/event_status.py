@@ -9,10 +9,10 @@ from voelgoedevents.adapters.cache.port import EventKey
 from voelgoedevents.adapters.database.repositories import holds as holds_repo
 from voelgoedevents.adapters.database.repositories.lookup import get_owned
 from voelgoedevents.adapters.database.tables import Event
-from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.errors import InvalidTransition
 from voelgoedevents.domain.events.event import EventSchedule, EventStatus, transition_event
 from voelgoedevents.domain.ticketing.states import HoldStatus
+from voelgoedevents.workflows.services import Services
 from voelgoedevents.workflows.ticketing.cache_sync import after_commit
 from voelgoedevents.workflows.ticketing.release_seat import Freed, free_hold
 from voelgoedevents.workflows.views import EventView

@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voelgoedevents.adapters.database.errors import unique_violation_as_conflict
 from voelgoedevents.adapters.database.repositories.lookup import get_owned
 from voelgoedevents.adapters.database.tables import Event, Section, TicketType
-from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.errors import InvalidInput
 from voelgoedevents.domain.events.ticket_type import TicketKind, TicketTypeSpec
+from voelgoedevents.workflows.services import Services
 from voelgoedevents.workflows.views import TicketTypeView
 
 

@@ -7,8 +7,8 @@ import uuid
 from voelgoedevents.adapters.database.repositories import layouts
 from voelgoedevents.adapters.database.repositories.lookup import get_owned
 from voelgoedevents.adapters.database.tables import Venue
-from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.seating.layout import LayoutDocument, parse_layout_document
+from voelgoedevents.workflows.services import Services
 from voelgoedevents.workflows.views import LayoutView
 
 RawDocument = LayoutDocument | str | bytes | dict[str, object]

@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 
 from voelgoedevents.adapters.database.repositories import layouts
-from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.seating.layout import (
     LayoutStatus,
     ensure_structure_editable,
     transition_layout,
 )
 from voelgoedevents.workflows.seating.import_layout import RawDocument, as_document
+from voelgoedevents.workflows.services import Services
 from voelgoedevents.workflows.views import LayoutView
 
 

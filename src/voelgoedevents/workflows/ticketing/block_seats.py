@@ -12,14 +12,14 @@ from collections.abc import Sequence
 from voelgoedevents.adapters.cache.port import CommitBatch, EventKey, SeatChange
 from voelgoedevents.adapters.database.repositories import audit
 from voelgoedevents.adapters.database.repositories import holds as repo
-from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.errors import SeatUnavailable
-from voelgoedevents.domain.ticketing.inventory import (
+from voelgoedevents.domain.ticketing.claimability import (
     NOT_IN_LAYOUT,
     refusals_for_block,
     refusals_for_unblock,
 )
 from voelgoedevents.domain.ticketing.states import SeatState
+from voelgoedevents.workflows.services import Services
 from voelgoedevents.workflows.ticketing.cache_sync import after_commit
 from voelgoedevents.workflows.ticketing.views import SeatLabel, seat_labels
 

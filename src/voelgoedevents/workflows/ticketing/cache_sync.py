@@ -32,8 +32,8 @@ from voelgoedevents.adapters.cache.port import (
 from voelgoedevents.adapters.database.repositories import cache_status
 from voelgoedevents.adapters.database.tables import EventSeat, EventStandingArea, SeatHold
 from voelgoedevents.adapters.metrics import CACHE_REBUILDS
-from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.ticketing.states import HoldStatus
+from voelgoedevents.workflows.services import Services
 
 log = logging.getLogger(__name__)
 REBUILD_LEASE_MS = 60_000

@@ -15,7 +15,7 @@ from voelgoedevents.adapters.cache.port import CacheUnavailable, EventKey
 from voelgoedevents.adapters.database.repositories import cache_status
 from voelgoedevents.adapters.database.repositories import holds as repo
 from voelgoedevents.adapters.metrics import HOLDS_EXPIRED
-from voelgoedevents.bootstrap import Services
+from voelgoedevents.workflows.services import Services
 from voelgoedevents.workflows.ticketing.cache_sync import (
     after_commit,
     rebuild_event_cache,

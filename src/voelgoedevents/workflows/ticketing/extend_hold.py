@@ -6,9 +6,9 @@ import uuid
 
 from voelgoedevents.adapters.cache.port import CommitBatch, EventKey, HoldEntry, SeatChange
 from voelgoedevents.adapters.database.repositories import holds as repo
-from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.ticketing.hold import ensure_covers_its_seats, extended_until
 from voelgoedevents.domain.ticketing.policy import SeatingPolicy
+from voelgoedevents.workflows.services import Services
 from voelgoedevents.workflows.ticketing.cache_sync import after_commit
 from voelgoedevents.workflows.ticketing.views import HoldView, seat_labels
 

@@ -29,8 +29,8 @@ from voelgoedevents.adapters.database.tables import (
     SeatHold,
     SeatStateChange,
 )
-from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.ticketing.states import HoldStatus, OrderStatus, SeatState
+from voelgoedevents.workflows.services import Services
 
 
 @dataclass

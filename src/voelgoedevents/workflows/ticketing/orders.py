@@ -10,9 +10,9 @@ from voelgoedevents.adapters.cache.port import CommitBatch, EventKey, SeatChange
 from voelgoedevents.adapters.database.repositories import audit
 from voelgoedevents.adapters.database.repositories import holds as repo
 from voelgoedevents.adapters.database.tables import SeatHold
-from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.errors import OrderNotActive
 from voelgoedevents.domain.ticketing.states import OrderStatus, SeatState
+from voelgoedevents.workflows.services import Services
 from voelgoedevents.workflows.ticketing.cache_sync import after_commit
 from voelgoedevents.workflows.ticketing.views import OrderView, seat_labels
 

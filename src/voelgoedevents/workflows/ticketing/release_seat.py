@@ -21,10 +21,10 @@ from voelgoedevents.adapters.database.repositories import audit
 from voelgoedevents.adapters.database.repositories import holds as repo
 from voelgoedevents.adapters.database.repositories.seat_maps import EventContext
 from voelgoedevents.adapters.database.tables import SeatHold
-from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.errors import InvalidInput
 from voelgoedevents.domain.ticketing.hold import release_is_noop
 from voelgoedevents.domain.ticketing.states import HoldStatus, SeatState
+from voelgoedevents.workflows.services import Services
 from voelgoedevents.workflows.ticketing.cache_sync import after_commit
 from voelgoedevents.workflows.ticketing.views import HoldView, seat_labels
 
@@ -191,7 +191,7 @@ async def expire_holds_together(
     return freed
 
 
-async def release_hold(
+async def release_seat(
     services: Services,
     *,
     organization_id: uuid.UUID,

@@ -47,7 +47,6 @@ from voelgoedevents.adapters.database.repositories import holds as repo
 from voelgoedevents.adapters.database.repositories.seat_maps import EventContext
 from voelgoedevents.adapters.database.tables import SeatHold
 from voelgoedevents.adapters.metrics import HOLD_ATTEMPTS, HOLD_LATENCY, LOCK_WAITS
-from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.errors import (
     Busy,
     CapacityExceeded,
@@ -58,11 +57,12 @@ from voelgoedevents.domain.errors import (
     SeatUnavailable,
 )
 from voelgoedevents.domain.seating.section import SectionType
+from voelgoedevents.domain.ticketing.claimability import NOT_IN_LAYOUT, refusals_for_hold
 from voelgoedevents.domain.ticketing.hold import held_until_for_new_hold
-from voelgoedevents.domain.ticketing.inventory import NOT_IN_LAYOUT, refusals_for_hold
 from voelgoedevents.domain.ticketing.policy import SeatingPolicy
 from voelgoedevents.domain.ticketing.reservation import ReserveRequest
 from voelgoedevents.domain.ticketing.states import HoldStatus, SeatState
+from voelgoedevents.workflows.services import Services
 from voelgoedevents.workflows.ticketing.cache_sync import after_commit, rebuild_event_cache
 from voelgoedevents.workflows.ticketing.release_seat import release_expired_places
 from voelgoedevents.workflows.ticketing.views import HoldView, seat_labels

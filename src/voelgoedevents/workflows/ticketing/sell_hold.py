@@ -18,11 +18,11 @@ from voelgoedevents.adapters.database.repositories import audit
 from voelgoedevents.adapters.database.repositories import holds as repo
 from voelgoedevents.adapters.database.repositories.seat_maps import LayoutSeatMap
 from voelgoedevents.adapters.database.tables import Order, SeatHold, TicketType
-from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.errors import EventNotOnSale
 from voelgoedevents.domain.events.ticket_type import TicketKind
 from voelgoedevents.domain.ticketing.hold import ensure_covers_its_seats, ensure_live
 from voelgoedevents.domain.ticketing.states import HoldStatus, OrderStatus, SeatState
+from voelgoedevents.workflows.services import Services
 from voelgoedevents.workflows.ticketing.cache_sync import after_commit
 from voelgoedevents.workflows.ticketing.views import OrderView, seat_labels
 

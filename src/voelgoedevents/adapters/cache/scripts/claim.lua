@@ -4,9 +4,14 @@
 -- KEYS[8..]:  one lock key per seat, in the same order as the indexes below
 -- ARGV: token, lease_ms, now_ms, seat index...
 --
--- A seat is claimable when its state is available, or held with held-until in the past (an
--- expired hold counts as available before the sweeper has run). A lock this token already owns
--- counts as ours: a client retry after a lost reply gets the same answer, never "busy".
+-- The rule is the domain's, written once in domain/ticketing/claimability.py (judge_seat,
+-- judge_claim); this script codes it again only because a claim must run atomically inside
+-- Redis, and tests/integration/test_claimability.py holds both to one table of cases. In short:
+-- a seat is claimable when it is available, or held with held-until in the past (an expired
+-- hold counts as available before the sweeper has run); a lock this token already owns counts
+-- as ours (a client retry after a lost reply gets the same answer, never "busy"); any
+-- unavailable seat refuses the claim before any busy one makes it wait. A lapsed lease needs no
+-- check here: Redis has already expired its key.
 -- Returns {'claimed', version, state, ...} (per seat in order: the fencing value and the state
 -- seen, 0 available or 1 held by an expired hold), {'unavailable', index, state, ...},
 -- {'busy'} or {'cold'} (no complete copy of the event is loaded).
@@ -26,6 +31,7 @@ for i = 1, count do
   local index = ARGV[3 + i]
   local slot = '#' .. index
   local state = redis.call('BITFIELD_RO', STATE, 'GET', 'u2', slot)[1]
+  -- effective_state: held-until is rounded up to the ms and now down, so never early
   if state == 1 and redis.call('BITFIELD_RO', UNTIL, 'GET', 'u48', slot)[1] <= now then
     state = 0
   end

@@ -32,8 +32,8 @@ from voelgoedevents.adapters.database.tables import (
 )
 from voelgoedevents.domain.errors import NotFound
 from voelgoedevents.domain.events.event import EventSaleState, EventSchedule, EventStatus
+from voelgoedevents.domain.ticketing.claimability import SeatSnapshot
 from voelgoedevents.domain.ticketing.hold import HoldSnapshot
-from voelgoedevents.domain.ticketing.inventory import SeatSnapshot
 from voelgoedevents.domain.ticketing.policy import PolicyOverrides, parse_overrides
 from voelgoedevents.domain.ticketing.states import HoldStatus, SeatState
 

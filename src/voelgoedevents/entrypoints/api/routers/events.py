@@ -30,7 +30,7 @@ from voelgoedevents.workflows.events.create_event import create_event
 from voelgoedevents.workflows.events.ticket_types import create_ticket_type
 from voelgoedevents.workflows.listing import Page as ListPage
 from voelgoedevents.workflows.ticketing import block_seats
-from voelgoedevents.workflows.ticketing.inventory import ChangeView
+from voelgoedevents.workflows.ticketing.inventory_view import ChangeView
 from voelgoedevents.workflows.ticketing.views import HoldView, OrderView, SeatLabel
 from voelgoedevents.workflows.views import EventView, TicketTypeView
 

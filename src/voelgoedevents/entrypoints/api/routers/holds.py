@@ -21,8 +21,8 @@ from voelgoedevents.entrypoints.api.schemas import (
 )
 from voelgoedevents.workflows import listing
 from voelgoedevents.workflows.listing import Page as ListPage
-from voelgoedevents.workflows.ticketing import extend_hold, inventory, orders, release_seat
-from voelgoedevents.workflows.ticketing.inventory import ChangeView
+from voelgoedevents.workflows.ticketing import extend_hold, inventory_view, orders, release_seat
+from voelgoedevents.workflows.ticketing.inventory_view import ChangeView
 from voelgoedevents.workflows.ticketing.reserve_seat import reserve_seat
 from voelgoedevents.workflows.ticketing.sell_hold import sell_hold
 from voelgoedevents.workflows.ticketing.views import HoldView, OrderView
@@ -74,7 +74,7 @@ def _scoped(key_id: uuid.UUID, idempotency_key: str | None) -> str | None:
 
 @router.get("/holds/{hold_id}", response_model=HoldOut)
 async def get_hold(hold_id: uuid.UUID, member: Reader, services: ServicesDep) -> HoldView:
-    return await inventory.get_hold(
+    return await inventory_view.get_hold(
         services, organization_id=member.organization_id, hold_id=hold_id
     )
 
@@ -96,7 +96,7 @@ async def release(
 ) -> HoldView:
     """All of the hold, or the seats or places named. Releasing twice changes nothing."""
     part = body or HoldRelease()
-    return await release_seat.release_hold(
+    return await release_seat.release_seat(
         services,
         organization_id=member.organization_id,
         hold_id=hold_id,
@@ -123,7 +123,7 @@ async def hold_history(
     limit: int = Query(50, ge=1, le=200),
 ) -> ListPage[ChangeView]:
     """Every change of the hold's seats and places, oldest first."""
-    await inventory.get_hold(services, organization_id=member.organization_id, hold_id=hold_id)
+    await inventory_view.get_hold(services, organization_id=member.organization_id, hold_id=hold_id)
     return await listing.change_history(
         services,
         organization_id=member.organization_id,

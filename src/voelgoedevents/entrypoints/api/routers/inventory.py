@@ -23,7 +23,7 @@ from voelgoedevents.entrypoints.api.auth import (
     member_with,
 )
 from voelgoedevents.entrypoints.api.schemas import InventoryOut
-from voelgoedevents.workflows.ticketing.inventory import InventoryView, event_inventory
+from voelgoedevents.workflows.ticketing.inventory_view import InventoryView, event_inventory
 
 router = APIRouter(tags=["seat map"])
 KEEP_ALIVE_SECONDS = 15.0

@@ -22,9 +22,9 @@ from voelgoedevents.adapters.cache.port import (
 from voelgoedevents.adapters.database.repositories import holds as repo
 from voelgoedevents.adapters.database.repositories.seat_maps import LayoutSeatMap
 from voelgoedevents.adapters.database.tables import SeatStateChange
-from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.seating.section import SectionType
 from voelgoedevents.domain.ticketing.states import SeatState
+from voelgoedevents.workflows.services import Services
 from voelgoedevents.workflows.ticketing.cache_sync import rebuild_event_cache, snapshot
 from voelgoedevents.workflows.ticketing.views import HoldView, seat_labels
 
