@@ -30,7 +30,7 @@ from voelgoedevents.workflows.ticketing.block_seats import block_seats, unblock_
 from voelgoedevents.workflows.ticketing.expire_holds import expire_due_holds
 from voelgoedevents.workflows.ticketing.extend_hold import extend_hold
 from voelgoedevents.workflows.ticketing.orders import cancel_order
-from voelgoedevents.workflows.ticketing.release_seat import release_hold
+from voelgoedevents.workflows.ticketing.release_seat import release_seat
 from voelgoedevents.workflows.ticketing.sell_hold import sell_hold
 
 from support.clock import ManualClock
@@ -84,11 +84,11 @@ async def _every_use_case(services: Services, clock: ManualClock) -> None:
     seated = await hold(services, scenario, seats[:3])
     clock.advance(60)
     await extend_hold(services, organization_id=org, hold_id=seated.id)
-    await release_hold(services, organization_id=org, hold_id=seated.id, seat_ids=seats[:1])
+    await release_seat(services, organization_id=org, hold_id=seated.id, seat_ids=seats[:1])
     order = await sell_hold(services, organization_id=org, hold_id=seated.id)
     await cancel_order(services, organization_id=org, order_id=order.id, refund=True, actor="t")
     places = await hold(services, scenario, section_id=area, quantity=2)
-    await release_hold(services, organization_id=org, hold_id=places.id, quantity=1)
+    await release_seat(services, organization_id=org, hold_id=places.id, quantity=1)
     order = await sell_hold(services, organization_id=org, hold_id=places.id)
     await cancel_order(services, organization_id=org, order_id=order.id, actor="t")
     await block_seats(
@@ -102,7 +102,7 @@ async def _every_use_case(services: Services, clock: ManualClock) -> None:
     clock.advance(3600)
     assert await expire_due_holds(services) == 2
     await hold(services, scenario, seats[7:8])
-    await release_hold(
+    await release_seat(
         services, organization_id=org, hold_id=(await hold(services, scenario, seats[8:9])).id
     )
     await change_event_status(
