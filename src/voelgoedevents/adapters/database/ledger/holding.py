@@ -95,33 +95,8 @@ class Holding(Freeing):
                 rows = await reserve_pg.insert_hold_and_hold_seats(
                     self._session, hold, expected, actor=actor
                 )
-        else:
-            await self._insert_hold(new, hold)
-            rows = await seats.update_seats(
-                self._session,
-                seats.fenced(new.event_id, expected),
-                {
-                    "status": SeatState.HELD.value,
-                    "hold_id": hold["id"],
-                    "held_until": hold["held_until"],
-                    "order_id": None,
-                },
-                new.created_at,
-            )
-            await audit.record(
-                self._session,
-                organization_id=new.organization_id,
-                event_id=new.event_id,
-                changes=[
-                    audit.Change(
-                        before[row.seat_id], SeatState.HELD, seat_id=row.seat_id, hold_id=hold["id"]
-                    )
-                    for row in rows
-                ],
-                actor=actor,
-                reason="reserved",
-                now=new.created_at,
-            )
+        else:  # SQLite: no data-modifying CTEs, so the same three steps one by one
+            rows = await self._hold_seats_step_by_step(new, hold, expected, before, actor)
         if len(rows) != len(expected):
             raise FenceMismatch
         changes = self._changes_of(new.organization_id, new.event_id)
@@ -130,6 +105,42 @@ class Holding(Freeing):
         ]
         changes.holds_set.append(HoldEntry(hold["id"], hold["held_until"]))
         return SeatHold(**hold)
+
+    async def _hold_seats_step_by_step(
+        self,
+        new: NewHold,
+        hold: dict[str, Any],
+        expected: Mapping[uuid.UUID, int],
+        before: Mapping[uuid.UUID, SeatState],
+        actor: str,
+    ) -> list[SeatRow]:
+        await self._insert_hold(new, hold)
+        rows = await seats.update_seats(
+            self._session,
+            seats.fenced(new.event_id, expected),
+            {
+                "status": SeatState.HELD.value,
+                "hold_id": hold["id"],
+                "held_until": hold["held_until"],
+                "order_id": None,
+            },
+            new.created_at,
+        )
+        await audit.record(
+            self._session,
+            organization_id=new.organization_id,
+            event_id=new.event_id,
+            changes=[
+                audit.Change(
+                    before[row.seat_id], SeatState.HELD, seat_id=row.seat_id, hold_id=hold["id"]
+                )
+                for row in rows
+            ],
+            actor=actor,
+            reason="reserved",
+            now=new.created_at,
+        )
+        return rows
 
     async def take_places(self, new: NewHold, *, actor: str) -> SeatHold | None:
         """Insert the hold, then take its ``quantity`` places of the area if they fit; the

@@ -8,6 +8,7 @@ from datetime import datetime
 from voelgoedevents.adapters.cache.port import SeatChange, StandingChange
 from voelgoedevents.adapters.database.ledger import areas, audit, seats
 from voelgoedevents.adapters.database.ledger.base import LedgerBase
+from voelgoedevents.adapters.database.ledger.changes import EventChanges
 from voelgoedevents.adapters.database.repositories import holds
 from voelgoedevents.adapters.database.repositories.holds import SeatRow
 from voelgoedevents.adapters.database.tables import Order, SeatHold
@@ -35,50 +36,10 @@ class Selling(LedgerBase):
         await self._session.flush()
         changes = self._changes_of(hold.organization_id, hold.event_id)
         if hold.section_id is not None:
-            area = await areas.move_places(
-                self._session,
-                hold.event_id,
-                hold.section_id,
-                held=-hold.quantity,
-                sold=hold.quantity,
-            )
-            changes.standing.append(
-                StandingChange(area.section_id, area.version, area.used, area.capacity)
-            )
             sold: list[SeatRow] = []
-            audited = [
-                audit.Change(
-                    SeatState.HELD,
-                    SeatState.SOLD,
-                    section_id=hold.section_id,
-                    quantity=hold.quantity,
-                    order_id=order.id,
-                )
-            ]
+            audited = await self._sell_places(hold, order, changes)
         else:
-            sold = await seats.update_seats(
-                self._session,
-                seats.held_by(hold.id),
-                {
-                    "status": SeatState.SOLD.value,
-                    "order_id": order.id,
-                    "hold_id": None,
-                    "held_until": None,
-                },
-                now,
-            )
-            ensure_covers_its_seats(hold, sold)
-            changes.seats += [SeatChange(row.seat_index, row.version, row.status) for row in sold]
-            audited = [
-                audit.Change(
-                    SeatState.HELD,
-                    SeatState.SOLD,
-                    seat_id=row.seat_id,
-                    hold_id=hold.id,
-                    order_id=order.id,
-                )
-                for row in sold
-            ]
+            sold, audited = await self._sell_seats(hold, order, now, changes)
         await audit.record(
             self._session,
             organization_id=hold.organization_id,
@@ -94,6 +55,54 @@ class Selling(LedgerBase):
         hold.updated_at = now
         changes.holds_removed.append(hold.id)
         return order, sold
+
+    async def _sell_places(
+        self, hold: SeatHold, order: Order, changes: EventChanges
+    ) -> list[audit.Change]:
+        assert hold.section_id is not None
+        area = await areas.move_places(
+            self._session, hold.event_id, hold.section_id, held=-hold.quantity, sold=hold.quantity
+        )
+        changes.standing.append(
+            StandingChange(area.section_id, area.version, area.used, area.capacity)
+        )
+        return [
+            audit.Change(
+                SeatState.HELD,
+                SeatState.SOLD,
+                section_id=hold.section_id,
+                quantity=hold.quantity,
+                order_id=order.id,
+            )
+        ]
+
+    async def _sell_seats(
+        self, hold: SeatHold, order: Order, now: datetime, changes: EventChanges
+    ) -> tuple[list[SeatRow], list[audit.Change]]:
+        """All of the hold's seats, or none: a seat lost after it lapsed refuses the sale."""
+        sold = await seats.update_seats(
+            self._session,
+            seats.held_by(hold.id),
+            {
+                "status": SeatState.SOLD.value,
+                "order_id": order.id,
+                "hold_id": None,
+                "held_until": None,
+            },
+            now,
+        )
+        ensure_covers_its_seats(hold, sold)
+        changes.seats += [SeatChange(row.seat_index, row.version, row.status) for row in sold]
+        return sold, [
+            audit.Change(
+                SeatState.HELD,
+                SeatState.SOLD,
+                seat_id=row.seat_id,
+                hold_id=hold.id,
+                order_id=order.id,
+            )
+            for row in sold
+        ]
 
     async def cancel_order(
         self, order: Order, *, status: OrderStatus, reason: str, actor: str, now: datetime
