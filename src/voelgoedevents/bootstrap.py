@@ -21,7 +21,9 @@ from voelgoedevents.adapters.cache.memory_cache import MemorySeatCache
 from voelgoedevents.adapters.cache.null_cache import NullSeatCache
 from voelgoedevents.adapters.cache.port import SeatCache
 from voelgoedevents.adapters.cache.redis_cache import RedisConnection, RedisSeatCache
+from voelgoedevents.adapters.cache.sync import CacheSync
 from voelgoedevents.adapters.database.engine import create_engine, create_session_factory
+from voelgoedevents.adapters.database.repositories.cache_status import stale_mark_writer
 from voelgoedevents.adapters.database.repositories.seat_maps import SeatMapCache
 from voelgoedevents.clocks import system_clock
 from voelgoedevents.domain.clock import Clock
@@ -47,15 +49,19 @@ def build_services(
     feed = LocalFeed()
     mode = cache_mode or ("redis" if settings.redis.enabled else "memory")
     redis = _redis(settings.redis) if mode == "redis" else None
+    cache = _cache(mode, redis, feed)
+    gate = CacheGate(enabled=mode != "none")
+    clock = clock or system_clock
     return Services(
         settings=settings,
         engine=engine,
         sessions=sessions,
-        cache=_cache(mode, redis, feed),
-        gate=CacheGate(enabled=mode != "none"),
+        cache=cache,
+        gate=gate,
         feed=feed,
         seat_maps=SeatMapCache(sessions),
-        clock=clock or system_clock,
+        cache_sync=CacheSync(cache, gate, feed, stale_mark_writer(sessions, clock)),
+        clock=clock,
         redis=redis,
     )
 

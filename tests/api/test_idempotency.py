@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from api.conftest import ApiWorld
 from voelgoedevents.adapters.cache.port import EventKey
 from voelgoedevents.adapters.cache.redis_cache import RedisSeatCache
-from voelgoedevents.adapters.database.repositories.holds import lock_event_sales
+from voelgoedevents.adapters.database.ledger.locks import lock_event_sales
 from voelgoedevents.adapters.database.tables import IdempotencyRecord, SeatHold
 from voelgoedevents.bootstrap import Services
 from voelgoedevents.entrypoints.api.middleware import request_digest

@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from api.conftest import ApiWorld, bearer, build_world
-from voelgoedevents.adapters.database.repositories import audit
+from voelgoedevents.adapters.database.ledger import audit
 from voelgoedevents.adapters.database.tables import ApiKey, SeatStateChange, Section
 from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.ticketing.states import SeatState

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoedevents.adapters.cache.port import ClaimStatus, EventKey, SeatRef, unpack_state
-from voelgoedevents.adapters.database.repositories import holds as repo
+from voelgoedevents.adapters.database.ledger import seats as ledger_seats
 from voelgoedevents.adapters.database.tables import EventCacheStatus, EventSeat, SeatHold
 from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.errors import SeatUnavailable
@@ -50,7 +50,7 @@ def _held_values(hold: SeatHold) -> dict[str, object]:
 async def _insert_hold(
     session: AsyncSession, event: EventKey, holder: str, seats: list[uuid.UUID], now: datetime
 ) -> SeatHold:
-    """A's hold row, first in its transaction (as ``reserve_seat._insert_hold`` writes it)."""
+    """A's hold row, first in its transaction (as the ledger's ``_insert_hold`` writes it)."""
     hold = SeatHold(
         organization_id=event.organization_id,
         event_id=event.event_id,
@@ -122,8 +122,8 @@ async def test_a_paused_holder_whose_lease_ran_out_changes_nothing(
     now = clock()
     async with services.uow() as uow:
         hold_a = await _insert_hold(uow.session, event, "alice", wanted, now)
-        rows = await repo.update_seats(
-            uow.session, repo.fenced(event.event_id, fence_a), _held_values(hold_a), now
+        rows = await ledger_seats.update_seats(
+            uow.session, ledger_seats.fenced(event.event_id, fence_a), _held_values(hold_a), now
         )
         assert rows == [], "the stale holder's fenced write changed seats"
         # (the workflow stops here with _FenceMismatch: its transaction is rolled back)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from voelgoedevents.adapters.database.repositories import audit
+from voelgoedevents.adapters.database.ledger import audit, locks
 from voelgoedevents.adapters.database.repositories import holds as repo
 from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.errors import NotFound
@@ -119,7 +119,7 @@ async def test_another_organisations_cancel_neither_waits_for_nor_holds_up_the_s
     stranger = await make_organization(pg_services)
     seats = await seat_ids(pg_services, owner)
     async with pg_services.uow() as uow:  # one of the owner's sales, in flight
-        await repo.lock_event_sales(uow.session, owner.event.id)
+        await locks.lock_event_sales(uow.session, owner.event.id)
         with pytest.raises(NotFound):
             await asyncio.wait_for(
                 change_event_status(

@@ -10,7 +10,6 @@ from voelgoedevents.adapters.cache.port import EventKey
 from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.errors import CapacityExceeded, InvalidInput
 from voelgoedevents.domain.ticketing.reservation import ReserveRequest
-from voelgoedevents.workflows.ticketing import reserve_seat as reserve_module
 from voelgoedevents.workflows.ticketing.cache_sync import verify_event_cache
 from voelgoedevents.workflows.ticketing.inventory_view import event_inventory
 from voelgoedevents.workflows.ticketing.orders import cancel_order
@@ -123,9 +122,9 @@ async def test_two_reserves_whose_cache_writes_cross_are_both_registered(
     async def held_back(*write: Any) -> None:
         delayed.append(write)
 
-    on_time = reserve_module.after_commit
+    on_time = hold_services.cache_sync.apply
     with monkeypatch.context() as late:
-        late.setattr(reserve_module, "after_commit", held_back)
+        late.setattr(hold_services.cache_sync, "apply", held_back)
         await hold(hold_services, scenario, section_id=section, quantity=1)
     await hold(hold_services, scenario, section_id=section, quantity=1, holder="bob")
     await on_time(*delayed[0])  # the first reserve's write arrives last

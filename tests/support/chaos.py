@@ -375,6 +375,7 @@ def _instrument() -> dict[str, list[float]]:
     from voelgoedevents.adapters.cache.gate import CacheGate
     from voelgoedevents.adapters.cache.port import CacheUnavailable, ClaimStatus
     from voelgoedevents.adapters.cache.redis_cache import RedisSeatCache
+    from voelgoedevents.adapters.cache.sync import CacheSync
     from voelgoedevents.workflows.ticketing import cache_sync, expire_holds, reserve_seat
 
     signals: dict[str, list[float]] = defaultdict(list)
@@ -400,7 +401,7 @@ def _instrument() -> dict[str, list[float]]:
         note("cache_unavailable")
         failed(self)
 
-    mark_stale = cache_sync.mark_stale
+    mark_stale = CacheSync.mark_stale
 
     async def counted_mark_stale(*args: Any, **kwargs: Any) -> None:
         note("marked_stale")
@@ -433,7 +434,7 @@ def _instrument() -> dict[str, list[float]]:
 
     RedisSeatCache.claim = counted_claim  # type: ignore[method-assign]
     CacheGate.failed = counted_failed  # type: ignore[method-assign]
-    cache_sync.mark_stale = counted_mark_stale  # type: ignore[assignment]
+    CacheSync.mark_stale = counted_mark_stale  # type: ignore[method-assign]
     reserve_seat._claim = counted_database_path  # type: ignore[assignment]
     reserve_seat.rebuild_event_cache = counted_rebuild  # type: ignore[assignment]
     expire_holds.rebuild_event_cache = counted_rebuild  # type: ignore[assignment]

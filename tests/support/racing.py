@@ -84,8 +84,8 @@ async def warm_up(services: Services, connections: int = 16) -> None:
 def disable_the_guard() -> None:
     """For the demonstration only: the reserve path without its guard (no row locks, no version
     fence), with a realistic pause between its read and its write."""
+    from voelgoedevents.adapters.database.ledger import reserve_pg, seats
     from voelgoedevents.adapters.database.repositories import holds as repo
-    from voelgoedevents.adapters.database.repositories import reservation
 
     read_seats = repo.read_seats
 
@@ -95,17 +95,17 @@ def disable_the_guard() -> None:
         return rows
 
     def unfenced(event_id, expected_versions):  # type: ignore[no-untyped-def]
-        return repo.SeatTarget(
+        return seats.SeatTarget(
             "unfenced", {"p_event_id": event_id, "p_seat_ids": sorted(expected_versions)}
         )
 
-    repo._CONDITIONS["unfenced"] = lambda: [  # the seats by id alone: no version, no state
-        repo._SEATS.c.event_id == sa.bindparam("p_event_id"),
-        repo._SEATS.c.seat_id.in_(sa.bindparam("p_seat_ids", expanding=True)),
+    seats._CONDITIONS["unfenced"] = lambda: [  # the seats by id alone: no version, no state
+        seats._SEATS.c.event_id == sa.bindparam("p_event_id"),
+        seats._SEATS.c.seat_id.in_(sa.bindparam("p_seat_ids", expanding=True)),
     ]
     repo.read_seats = unlocked_read  # type: ignore[assignment]
-    repo.fenced = unfenced  # type: ignore[assignment]
-    reservation._HOLD_SEATS = reservation._build(guarded=False)  # PostgreSQL's one statement
+    seats.fenced = unfenced  # type: ignore[assignment]
+    reserve_pg._HOLD_SEATS = reserve_pg._build(guarded=False)  # PostgreSQL's one statement
 
 
 # --- one seat, many buyers ----------------------------------------------------------------------

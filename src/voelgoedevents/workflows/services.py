@@ -15,6 +15,7 @@ from voelgoedevents.adapters.cache.feed import LocalFeed
 from voelgoedevents.adapters.cache.gate import CacheGate
 from voelgoedevents.adapters.cache.port import SeatCache
 from voelgoedevents.adapters.cache.redis_cache import RedisConnection
+from voelgoedevents.adapters.cache.sync import CacheSync
 from voelgoedevents.adapters.database.repositories.seat_maps import SeatMapCache
 from voelgoedevents.adapters.database.uow import UnitOfWork
 from voelgoedevents.clocks import system_clock
@@ -32,6 +33,7 @@ class Services:
     gate: CacheGate
     feed: LocalFeed
     seat_maps: SeatMapCache
+    cache_sync: CacheSync  # what every unit of work writes to the cache after its commit
     clock: Clock = field(default=system_clock)
     # The process's Redis connection when the engine runs on Redis (cache mode "redis"): the
     # seat cache, the rate limits and the change relay share it; closing the cache closes it.
@@ -47,7 +49,7 @@ class Services:
         )
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions)
+        return UnitOfWork(self.sessions, self.cache_sync)
 
     async def aclose(self) -> None:
         await self.cache.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from voelgoedevents.adapters.database.repositories import layouts
-from voelgoedevents.adapters.database.repositories.inventory import create_event_inventory
 from voelgoedevents.adapters.database.repositories.lookup import get_owned
 from voelgoedevents.adapters.database.tables import Event, Venue
 from voelgoedevents.domain.errors import InvalidInput
@@ -60,6 +59,6 @@ async def create_event(
         uow.session.add(event)
         await uow.session.flush()
         if event.layout_id is not None:
-            await create_event_inventory(uow.session, event, now)
+            await uow.ledger.create_inventory(event, now)
         await uow.commit()
         return EventView.of(event)

@@ -5,16 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from voelgoedevents.adapters.cache.port import EventKey
-from voelgoedevents.adapters.database.repositories import holds as holds_repo
-from voelgoedevents.adapters.database.repositories.lookup import get_owned
-from voelgoedevents.adapters.database.tables import Event
 from voelgoedevents.domain.errors import InvalidTransition
 from voelgoedevents.domain.events.event import EventSchedule, EventStatus, transition_event
-from voelgoedevents.domain.ticketing.states import HoldStatus
 from voelgoedevents.workflows.services import Services
-from voelgoedevents.workflows.ticketing.cache_sync import after_commit
-from voelgoedevents.workflows.ticketing.release_seat import Freed, free_hold
 from voelgoedevents.workflows.views import EventView
 
 
@@ -33,36 +26,17 @@ async def change_event_status(
     Ownership is checked before the lock: another organisation's id answers at once, like a
     missing one, instead of queueing behind (and holding up) the owner's sales."""
     now = services.clock()
-    freed = Freed()
     async with services.uow() as uow:
-        await get_owned(uow.session, Event, organization_id, event_id, what="event")
-        await holds_repo.lock_event_sales(uow.session, event_id, exclusive=True)
-        event = await get_owned(
-            uow.session,
-            Event,
-            organization_id,
-            event_id,
-            what="event",
-            for_update=True,
-            no_key=True,  # holders' releases and the sweeper insert audit rows meanwhile
-        )
+        event = await uow.ledger.lock_event_for_status_change(organization_id, event_id)
         event.status = transition_event(event.status, target)
         if target is EventStatus.POSTPONED:
             event.rescheduled_at = None  # no new date yet: no new holds, no checkout
         if target is EventStatus.CANCELLED:
-            for hold in await holds_repo.active_holds(uow.session, event.id):
-                await free_hold(
-                    uow.session,
-                    hold,
-                    status=HoldStatus.EXPIRED,
-                    reason="event_cancelled",
-                    actor=actor,
-                    now=now,
-                    freed=freed,
-                )
+            await uow.ledger.expire_active_holds(
+                organization_id, event.id, reason="event_cancelled", actor=actor, now=now
+            )
         event.updated_at = now
         await uow.commit()
-    await after_commit(services, EventKey(organization_id, event_id), freed.batch())
     return EventView.of(event)
 
 
@@ -80,15 +54,7 @@ async def reschedule_event(
     schedule = EventSchedule(start_at, end_at, sale_start_at, sale_end_at)
     now = services.clock()
     async with services.uow() as uow:
-        event = await get_owned(
-            uow.session,
-            Event,
-            organization_id,
-            event_id,
-            what="event",
-            for_update=True,
-            no_key=True,
-        )
+        event = await uow.events.lock(organization_id, event_id)
         if event.status is not EventStatus.POSTPONED:
             raise InvalidTransition(
                 f"only a postponed event can be rescheduled (this one is {event.status.value})"
@@ -105,6 +71,4 @@ async def get_event(
     services: Services, *, organization_id: uuid.UUID, event_id: uuid.UUID
 ) -> EventView:
     async with services.uow() as uow:
-        return EventView.of(
-            await get_owned(uow.session, Event, organization_id, event_id, what="event")
-        )
+        return EventView.of(await uow.events.get(organization_id, event_id))

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from voelgoedevents.adapters.database.errors import unique_violation_as_conflict
+from voelgoedevents.adapters.database.repositories.layouts import has_price_tier
 from voelgoedevents.adapters.database.repositories.lookup import get_owned
-from voelgoedevents.adapters.database.tables import Event, Section, TicketType
+from voelgoedevents.adapters.database.tables import Event, TicketType
+from voelgoedevents.adapters.database.uow import UnitOfWork
 from voelgoedevents.domain.errors import InvalidInput
 from voelgoedevents.domain.events.ticket_type import TicketKind, TicketTypeSpec
 from voelgoedevents.workflows.services import Services
@@ -23,7 +22,7 @@ async def create_ticket_type(
     async with services.uow() as uow:
         event = await get_owned(uow.session, Event, organization_id, event_id, what="event")
         if spec.kind is TicketKind.SEATED:
-            await _ensure_tier_exists(uow.session, event, spec.price_tier)
+            await _ensure_tier_exists(uow, event, spec.price_tier)
         ticket_type = TicketType(
             organization_id=organization_id,
             event_id=event.id,
@@ -38,13 +37,8 @@ async def create_ticket_type(
         return TicketTypeView.of(ticket_type)
 
 
-async def _ensure_tier_exists(session: AsyncSession, event: Event, tier: str | None) -> None:
+async def _ensure_tier_exists(uow: UnitOfWork, event: Event, tier: str | None) -> None:
     if event.layout_id is None:
         raise InvalidInput("a general-admission event has no seated ticket types", field="kind")
-    found = await session.scalar(
-        sa.select(Section.id)
-        .where(Section.layout_id == event.layout_id, Section.price_tier == tier)
-        .limit(1)
-    )
-    if found is None:
+    if not await has_price_tier(uow.session, event.layout_id, tier):
         raise InvalidInput(f"no section of the layout has price tier {tier!r}", field="price_tier")

@@ -9,18 +9,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from voelgoedevents.adapters.cache.port import CommitBatch, EventKey, SeatChange
-from voelgoedevents.adapters.database.repositories import audit
-from voelgoedevents.adapters.database.repositories import holds as repo
 from voelgoedevents.domain.errors import SeatUnavailable
 from voelgoedevents.domain.ticketing.claimability import (
     NOT_IN_LAYOUT,
     refusals_for_block,
     refusals_for_unblock,
 )
-from voelgoedevents.domain.ticketing.states import SeatState
 from voelgoedevents.workflows.services import Services
-from voelgoedevents.workflows.ticketing.cache_sync import after_commit
 from voelgoedevents.workflows.ticketing.views import SeatLabel, seat_labels
 
 
@@ -69,9 +64,8 @@ async def _set_blocked(
         raise SeatUnavailable({str(seat): NOT_IN_LAYOUT for seat in unknown})
     now = services.clock()
     async with services.uow() as uow:
-        session = uow.session
-        await repo.lock_event_for_sale(session, organization_id, event_id)  # exists, is ours
-        current = await repo.read_seats(session, event_id, seat_ids, lock=True)
+        await uow.ledger.lock_event_for_sale(organization_id, event_id)  # exists, is ours
+        current = await uow.ledger.lock_seats(event_id, seat_ids)
         refusals = (
             refusals_for_block(seat_ids, current, now)
             if block
@@ -79,29 +73,8 @@ async def _set_blocked(
         )
         if refusals:
             raise SeatUnavailable({str(seat): why for seat, why in refusals.items()})
-        target = SeatState.BLOCKED if block else SeatState.AVAILABLE
-        rows = await repo.update_seats(
-            session,
-            repo.fenced(event_id, {seat_id: row.version for seat_id, row in current.items()}),
-            {**repo.FREE, "status": target.value},
-            now,
-        )
-        await audit.record(
-            session,
-            organization_id=organization_id,
-            event_id=event_id,
-            changes=[
-                audit.Change(current[row.seat_id].status, target, seat_id=row.seat_id)
-                for row in rows
-            ],
-            actor=actor,
-            reason=reason,
-            now=now,
+        rows = await uow.ledger.set_blocked(
+            organization_id, event_id, current, block=block, actor=actor, reason=reason, now=now
         )
         await uow.commit()
-    await after_commit(
-        services,
-        EventKey(organization_id, event_id),
-        CommitBatch(seats=[SeatChange(row.seat_index, row.version, row.status) for row in rows]),
-    )
     return seat_labels(seat_map, [row.seat_id for row in rows])

@@ -1,129 +1,36 @@
-"""Keeping the cache in step with the database: write-through after commit, stale marks,
-rebuilds and verification.
+"""Keeping the cache in step with the database: rebuilds and verification.
 
-The database has already committed when these run. A cache failure here never fails the
-request: the event is marked stale (every process then stops trusting the cache for it) and the
-sweeper rebuilds it from the database once the cache answers again.
+Every commit writes its own changes to the cache (the unit of work, through
+``adapters/cache/sync.py``); when one could not, the event was marked stale, and is rebuilt here
+(by the sweeper, or ``voelgoed cache rebuild``) from the database once the cache answers again.
 
 A change the cache did not take was not published either, so live seat streams may be showing
-an older map: this process's streams of the event are told to resync at once (their new map
-comes from the database, the event being stale here), and every process's streams once the
-event has been rebuilt (or repaired), after the cache holds the database's state.
+an older map: every process's streams of the event are sent a fresh map once the event has been
+rebuilt (or repaired), after the cache holds the database's state.
 """
 
 from __future__ import annotations
 
-import logging
 import uuid
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
-
 from voelgoedevents.adapters.cache.port import (
-    CacheUnavailable,
     CommitBatch,
     EventKey,
     EventSnapshot,
-    HoldEntry,
     SeatChange,
-    StandingChange,
     unpack_state,
 )
-from voelgoedevents.adapters.database.repositories import cache_status
-from voelgoedevents.adapters.database.tables import EventSeat, EventStandingArea, SeatHold
 from voelgoedevents.adapters.metrics import CACHE_REBUILDS
-from voelgoedevents.domain.ticketing.states import HoldStatus
 from voelgoedevents.workflows.services import Services
 
-log = logging.getLogger(__name__)
 REBUILD_LEASE_MS = 60_000
-
-
-async def after_commit(services: Services, event: EventKey, batch: CommitBatch) -> None:
-    """Write-through: database first (done), then the cache, which also publishes the change."""
-    if not services.gate.enabled:  # no cache (database-only mode): it only feeds the stream
-        await services.cache.commit(event, batch)
-        return
-    if services.gate.available:
-        try:
-            await services.cache.commit(event, batch)
-            services.gate.succeeded()
-            return
-        except CacheUnavailable as exc:
-            services.gate.failed()
-            log.warning("cache write failed for event %s: %s", event.event_id, exc)
-    if services.gate.enabled and (
-        batch.seats or batch.standing or batch.holds_set or batch.holds_removed
-    ):
-        await mark_stale(services, event, "a committed change could not be written to the cache")
-        if batch.seats or batch.standing:  # never published: streams here learn it at once
-            services.feed.resync(event.event_id)
-
-
-async def mark_stale(services: Services, event: EventKey, reason: str) -> None:
-    services.gate.stale.add(event.event_id)
-    if not await _record_stale(services, event, reason):
-        # The local mark protects this process, and the sweeper writes it later: until then
-        # no process rebuilds the event, and this one must not forget it meanwhile.
-        services.gate.unrecorded[event.event_id] = (event.organization_id, reason)
-
-
-async def record_unrecorded_marks(services: Services) -> None:
-    """Write the stale marks this process could not write before (the sweeper calls this)."""
-    for event_id, (organization_id, reason) in list(services.gate.unrecorded.items()):
-        if await _record_stale(services, EventKey(organization_id, event_id), reason):
-            del services.gate.unrecorded[event_id]
-
-
-async def _record_stale(services: Services, event: EventKey, reason: str) -> bool:
-    try:
-        async with services.uow() as uow:
-            await cache_status.mark_stale(
-                uow.session,
-                organization_id=event.organization_id,
-                event_id=event.event_id,
-                reason=reason,
-                now=services.clock(),
-            )
-            await uow.commit()
-    except Exception:
-        log.exception("could not record event %s as stale", event.event_id)
-        return False
-    return True
 
 
 async def snapshot(services: Services, event: EventKey) -> EventSnapshot:
     """The event's inventory as the database has it now."""
     async with services.uow() as uow:
-        session = uow.session
-        seats = [
-            SeatChange(row.seat_index, row.version, row.status, row.held_until)
-            for row in await session.execute(
-                sa.select(
-                    EventSeat.seat_index, EventSeat.version, EventSeat.status, EventSeat.held_until
-                ).where(EventSeat.event_id == event.event_id)
-            )
-        ]
-        standing = [
-            StandingChange(
-                row.section_id,
-                row.version,
-                row.held_count + row.sold_count + row.blocked_count,
-                row.capacity,
-            )
-            for row in await session.scalars(
-                sa.select(EventStandingArea).where(EventStandingArea.event_id == event.event_id)
-            )
-        ]
-        holds = [
-            HoldEntry(row.id, row.held_until)
-            for row in await session.execute(
-                sa.select(SeatHold.id, SeatHold.held_until).where(
-                    SeatHold.event_id == event.event_id, SeatHold.status == HoldStatus.ACTIVE
-                )
-            )
-        ]
-    return EventSnapshot(seat_count=len(seats), seats=seats, standing=standing, holds=holds)
+        return await uow.inventory.snapshot(event.event_id)
 
 
 async def rebuild_event_cache(services: Services, event: EventKey, *, resync: bool = True) -> bool:
@@ -158,12 +65,7 @@ async def rebuild_event_cache(services: Services, event: EventKey, *, resync: bo
 
 async def _active_hold_ids(services: Services, event: EventKey) -> set[uuid.UUID]:
     async with services.uow() as uow:
-        rows = await uow.session.scalars(
-            sa.select(SeatHold.id).where(
-                SeatHold.event_id == event.event_id, SeatHold.status == HoldStatus.ACTIVE
-            )
-        )
-        return set(rows)
+        return await uow.inventory.active_hold_ids(event.event_id)
 
 
 @dataclass(frozen=True)

@@ -12,41 +12,31 @@ import contextlib
 import logging
 
 from voelgoedevents.adapters.cache.port import CacheUnavailable, EventKey
-from voelgoedevents.adapters.database.repositories import cache_status
-from voelgoedevents.adapters.database.repositories import holds as repo
 from voelgoedevents.adapters.metrics import HOLDS_EXPIRED
 from voelgoedevents.workflows.services import Services
-from voelgoedevents.workflows.ticketing.cache_sync import (
-    after_commit,
-    rebuild_event_cache,
-    record_unrecorded_marks,
-)
-from voelgoedevents.workflows.ticketing.release_seat import expire_holds_together
+from voelgoedevents.workflows.ticketing.cache_sync import rebuild_event_cache
 
 log = logging.getLogger(__name__)
 BATCH = 200
 
 
 async def expire_due_holds(services: Services, *, limit: int = BATCH) -> int:
-    """Expire up to ``limit`` holds whose time has passed, in one transaction."""
+    """Expire up to ``limit`` holds whose time has passed, in one transaction (the ledger
+    frees them in the global lock order, whichever order they fell due in)."""
     now = services.clock()
     async with services.uow() as uow:
-        due = await repo.due_holds(uow.session, now, limit)
-        freed = await expire_holds_together(
-            uow.session, due, reason="expired", actor="system:sweeper", now=now
-        )
+        due = await uow.ledger.lock_due_holds(now, limit)
+        await uow.ledger.expire(due, reason="expired", actor="system:sweeper", now=now)
         await uow.commit()
     HOLDS_EXPIRED.inc(len(due))
-    for event, released in freed.items():
-        await after_commit(services, event, released.batch())
     return len(due)
 
 
 async def rebuild_stale_events(services: Services) -> int:
     """Learn which events are stale (for every process), and rebuild them if the cache is up."""
-    await record_unrecorded_marks(services)
+    await services.cache_sync.record_unrecorded_marks()
     async with services.uow() as uow:
-        marks = await cache_status.stale_events(uow.session)
+        marks = await uow.cache_marks.stale()
     services.gate.stale = {mark.event_id for mark in marks} | set(services.gate.unrecorded)
     if not services.gate.available:
         return 0
@@ -60,7 +50,7 @@ async def rebuild_stale_events(services: Services) -> int:
             services.gate.failed()
             return rebuilt
         async with services.uow() as uow:
-            await cache_status.clear_stale(uow.session, mark.event_id, mark.stale_since)
+            await uow.cache_marks.clear(mark.event_id, mark.stale_since)
             await uow.commit()
         services.gate.stale.discard(mark.event_id)
         rebuilt += 1

@@ -19,16 +19,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from voelgoedevents.adapters.database.tables import (
-    EventSeat,
-    EventStandingArea,
-    Order,
-    SeatHold,
-    SeatStateChange,
-)
+from voelgoedevents.adapters.database.repositories.inventory import EventHistory
+from voelgoedevents.adapters.database.tables import EventSeat, Order, SeatHold, SeatStateChange
 from voelgoedevents.domain.ticketing.states import HoldStatus, OrderStatus, SeatState
 from voelgoedevents.workflows.services import Services
 
@@ -51,35 +43,16 @@ async def check_event(
     await services.seat_maps.event(organization_id, event_id)  # NotFound for other tenants
     report = InvariantReport(event_id)
     async with services.uow() as uow:
-        session = uow.session
-        holds = {
-            row.id: row
-            for row in await session.scalars(
-                sa.select(SeatHold).where(SeatHold.event_id == event_id)
-            )
-        }
-        orders = {
-            row.id: row
-            for row in await session.scalars(sa.select(Order).where(Order.event_id == event_id))
-        }
-        seats = list(
-            await session.scalars(sa.select(EventSeat).where(EventSeat.event_id == event_id))
-        )
-        changes = list(
-            await session.scalars(
-                sa.select(SeatStateChange)
-                .where(SeatStateChange.event_id == event_id)
-                .order_by(SeatStateChange.id)
-            )
-        )
-        await _check_standing(session, event_id, holds, orders, report)
-    report.seats, report.changes = len(seats), len(changes)
+        recorded = await uow.inventory.history(event_id)
+    holds, orders = recorded.holds, recorded.orders
+    _check_standing(recorded, report)
+    report.seats, report.changes = len(recorded.seats), len(recorded.changes)
     by_seat: dict[uuid.UUID, list[SeatStateChange]] = defaultdict(list)
-    for change in changes:
+    for change in recorded.changes:
         if change.seat_id is not None:
             by_seat[change.seat_id].append(change)
     held_until = {hold.id: hold.held_until for hold in holds.values()}
-    for seat in seats:
+    for seat in recorded.seats:
         history = by_seat.get(seat.seat_id, [])
         report.problems += replay(history, held_until)
         if history and history[-1].to_state is not seat.status:
@@ -136,26 +109,18 @@ def _owner_problems(
     return []
 
 
-async def _check_standing(
-    session: AsyncSession,
-    event_id: uuid.UUID,
-    holds: dict[uuid.UUID, SeatHold],
-    orders: dict[uuid.UUID, Order],
-    report: InvariantReport,
-) -> None:
+def _check_standing(recorded: EventHistory, report: InvariantReport) -> None:
     held: dict[uuid.UUID, int] = defaultdict(int)
     sold: dict[uuid.UUID, int] = defaultdict(int)
-    for hold in holds.values():
+    for hold in recorded.holds.values():
         if hold.section_id is None:
             continue
         if hold.status is HoldStatus.ACTIVE:
             held[hold.section_id] += hold.quantity
-        order = orders.get(hold.order_id) if hold.order_id else None
+        order = recorded.orders.get(hold.order_id) if hold.order_id else None
         if order is not None and order.status is OrderStatus.COMPLETED:
             sold[hold.section_id] += order.quantity
-    for area in await session.scalars(
-        sa.select(EventStandingArea).where(EventStandingArea.event_id == event_id)
-    ):
+    for area in recorded.areas:
         if (area.held_count, area.sold_count) != (held[area.section_id], sold[area.section_id]):
             report.problems.append(
                 f"standing {area.section_id}: counts held {area.held_count} sold "

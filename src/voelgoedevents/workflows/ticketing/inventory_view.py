@@ -19,7 +19,6 @@ from voelgoedevents.adapters.cache.port import (
     pack_states,
     unpack_state,
 )
-from voelgoedevents.adapters.database.repositories import holds as repo
 from voelgoedevents.adapters.database.repositories.seat_maps import LayoutSeatMap
 from voelgoedevents.adapters.database.tables import SeatStateChange
 from voelgoedevents.domain.seating.section import SectionType
@@ -149,8 +148,8 @@ async def get_hold(
 ) -> HoldView:
     async with services.uow() as uow:
         # A read: it must not queue behind (or hold up) a sale, an extension or the sweeper.
-        hold = await repo.lock_hold(uow.session, organization_id, hold_id, holder_ref, lock=False)
-        seats = await repo.seats_of_hold(uow.session, hold.id)
+        hold = await uow.inventory.hold(organization_id, hold_id, holder_ref)
+        seats = await uow.inventory.seats_of_hold(hold.id)
     context = await services.seat_maps.event(organization_id, hold.event_id)
     return HoldView.of(
         hold, seat_labels(context.seat_map, [row.seat_id for row in seats]), services.clock()

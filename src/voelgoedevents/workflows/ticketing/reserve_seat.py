@@ -17,33 +17,27 @@ Guarantees:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import random
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoedevents.adapters.cache.port import (
     CacheUnavailable,
     Claim,
     ClaimStatus,
-    CommitBatch,
     EventKey,
-    HoldEntry,
-    SeatChange,
     SeatRef,
-    StandingChange,
 )
-from voelgoedevents.adapters.database.base import new_id
-from voelgoedevents.adapters.database.repositories import audit, reservation
-from voelgoedevents.adapters.database.repositories import holds as repo
+from voelgoedevents.adapters.database.ledger import (
+    DuplicateHoldKey,
+    FenceMismatch,
+    Ledger,
+    NewHold,
+)
 from voelgoedevents.adapters.database.repositories.seat_maps import EventContext
 from voelgoedevents.adapters.database.tables import SeatHold
 from voelgoedevents.adapters.metrics import HOLD_ATTEMPTS, HOLD_LATENCY, LOCK_WAITS
@@ -61,19 +55,9 @@ from voelgoedevents.domain.ticketing.claimability import NOT_IN_LAYOUT, refusals
 from voelgoedevents.domain.ticketing.hold import held_until_for_new_hold
 from voelgoedevents.domain.ticketing.policy import SeatingPolicy
 from voelgoedevents.domain.ticketing.reservation import ReserveRequest
-from voelgoedevents.domain.ticketing.states import HoldStatus, SeatState
 from voelgoedevents.workflows.services import Services
-from voelgoedevents.workflows.ticketing.cache_sync import after_commit, rebuild_event_cache
-from voelgoedevents.workflows.ticketing.release_seat import release_expired_places
+from voelgoedevents.workflows.ticketing.cache_sync import rebuild_event_cache
 from voelgoedevents.workflows.ticketing.views import HoldView, seat_labels
-
-
-class _FenceMismatch(Exception):
-    """The cache's versions were behind the database: redo the write on the database path."""
-
-
-class _DuplicateKey(Exception):
-    """Another attempt with the same idempotency key committed first."""
 
 
 async def reserve_seat(
@@ -115,7 +99,7 @@ async def _reserve(
         if request.seat_ids is not None:
             return await _reserve_seats(services, context, request, request.seat_ids, actor)
         return await _reserve_standing(services, context, request, actor)
-    except (_DuplicateKey, SeatUnavailable, CapacityExceeded):
+    except (DuplicateHoldKey, SeatUnavailable, CapacityExceeded):
         # A concurrent attempt with the same key may have won: it answers for both.
         if request.idempotency_key is not None:
             existing = await _existing_hold(services, context, request)
@@ -142,26 +126,16 @@ async def _reserve_seats(
     event = EventKey(context.organization_id, context.event_id)
     token = _lock_token(context.organization_id, request.idempotency_key)
     tried = await _claim(services, event, seats, token)
-    claim = tried.claim
+    write = (services, context, request, seats, tried, actor)
     try:
         try:
-            hold, changes = await _write_seat_hold(services, context, request, seats, claim, actor)
-        except _FenceMismatch:
-            hold, changes = await _write_seat_hold(services, context, request, seats, None, actor)
+            hold = await _write_seat_hold(*write, claim=tried.claim)
+        except FenceMismatch:  # the cache was behind: the database's row locks decide
+            hold = await _write_seat_hold(*write, claim=None)
     except BaseException:
         if tried.may_hold_locks:
-            await _unlock_quietly(services, event, seats, token)
+            await services.cache_sync.unlock_quietly(event, seats, token)
         raise
-    await after_commit(
-        services,
-        event,
-        CommitBatch(
-            seats=changes,
-            holds_set=[HoldEntry(hold.id, hold.held_until)],
-            unlock_token=token if tried.may_hold_locks else None,
-            unlock_seats=seats if tried.may_hold_locks else (),
-        ),
-    )
     return HoldView.of(hold, seat_labels(seat_map, seat_ids), services.clock())
 
 
@@ -169,6 +143,7 @@ async def _reserve_seats(
 class _Tried:
     claim: Claim | None  # None: go by the database alone
     may_hold_locks: bool  # a claim that failed mid-flight may still have taken its locks
+    token: str
 
 
 async def _claim(
@@ -178,7 +153,7 @@ async def _claim(
     being rebuilt elsewhere) the database decides alone. Raises SeatUnavailable, or Busy after
     retries."""
     if not services.gate.trusted_for(event.event_id):
-        return _Tried(None, may_hold_locks=False)
+        return _Tried(None, may_hold_locks=False, token=token)
     settings = services.settings.redis
     try:
         for attempt in range(settings.lock_attempts):
@@ -187,7 +162,7 @@ async def _claim(
             )
             services.gate.succeeded()
             if claim.status is ClaimStatus.CLAIMED:
-                return _Tried(claim, may_hold_locks=True)
+                return _Tried(claim, may_hold_locks=True, token=token)
             if claim.status is ClaimStatus.UNAVAILABLE:
                 by_index = {seat.index: seat.seat_id for seat in seats}
                 raise SeatUnavailable(
@@ -198,7 +173,7 @@ async def _claim(
                 )
             if claim.status is ClaimStatus.COLD:
                 if not await rebuild_event_cache(services, event, resync=False):
-                    return _Tried(None, may_hold_locks=False)
+                    return _Tried(None, may_hold_locks=False, token=token)
                 continue
             LOCK_WAITS.inc()
             await asyncio.sleep(_backoff(settings.lock_retry_base_ms, attempt))
@@ -206,7 +181,7 @@ async def _claim(
         # The script may have run and only its reply been lost: its locks are released (by
         # token, so never anyone else's) when this request ends, not left to their lease.
         services.gate.failed()
-        return _Tried(None, may_hold_locks=True)
+        return _Tried(None, may_hold_locks=True, token=token)
     raise Busy("another request is reserving these seats right now; try again shortly")
 
 
@@ -215,79 +190,35 @@ async def _write_seat_hold(
     context: EventContext,
     request: ReserveRequest,
     seats: Sequence[SeatRef],
-    claim: Claim | None,
+    tried: _Tried,
     actor: str,
-) -> tuple[SeatHold, list[SeatChange]]:
+    *,
+    claim: Claim | None,
+) -> SeatHold:
+    """One transaction: the sales lock, the sale rules, then the ledger holds the seats at the
+    versions the claim saw (its fence), or, without a claim, at those of the rows it locks."""
     now = services.clock()
+    ids = [seat.seat_id for seat in seats]
     async with services.uow() as uow:
-        session = uow.session
-        policy = await _sale_policy(services, uow.session, context, now)
+        policy = await _sale_policy(services, uow.ledger, context, now)
         request.ensure_within(policy)
-        hold = _new_hold(context, request, held_until_for_new_hold(now, policy), now)
+        new = _new_hold(context, request, held_until_for_new_hold(now, policy), now)
         if claim is not None:
             expected = {seat.seat_id: claim.versions[seat.index] for seat in seats}
             before = {seat.seat_id: claim.observed[seat.index] for seat in seats}
         else:
-            current = await repo.read_seats(
-                session, context.event_id, expected_ids(seats), lock=True
-            )
-            refusals = refusals_for_hold(expected_ids(seats), current, now)
+            current = await uow.ledger.lock_seats(context.event_id, ids)
+            refusals = refusals_for_hold(ids, current, now)
             if refusals:
                 raise SeatUnavailable({str(seat): why for seat, why in refusals.items()})
             expected = {seat_id: row.version for seat_id, row in current.items()}
             before = {seat_id: row.status for seat_id, row in current.items()}
-        rows = await _hold_seats(session, context, request, hold, expected, before, actor)
-        if len(rows) != len(seats):
-            raise _FenceMismatch
+        hold = await uow.ledger.hold_seats(new, expected, before, actor=actor)
+        if tried.may_hold_locks:
+            event = EventKey(context.organization_id, context.event_id)
+            uow.unlock_after_commit(event, seats, tried.token)
         await uow.commit()
-    return SeatHold(**hold), [
-        SeatChange(row.seat_index, row.version, row.status, row.held_until) for row in rows
-    ]
-
-
-async def _hold_seats(
-    session: AsyncSession,
-    context: EventContext,
-    request: ReserveRequest,
-    hold: dict[str, Any],
-    expected: dict[uuid.UUID, int],
-    before: Mapping[uuid.UUID, SeatState],
-    actor: str,
-) -> Sequence[repo.SeatRow | reservation.HeldSeat]:
-    """Insert the hold, then hold the seats still at their expected versions, with an audit row
-    each. On PostgreSQL one statement does all three (``reservation.py``)."""
-    if (await session.connection()).dialect.name == "postgresql":
-        with _duplicate_key_guard(request):
-            return await reservation.insert_hold_and_hold_seats(
-                session, hold, expected, actor=actor
-            )
-    await _insert_hold(session, request, hold)
-    rows = await repo.update_seats(
-        session,
-        repo.fenced(context.event_id, expected),
-        {
-            "status": SeatState.HELD.value,
-            "hold_id": hold["id"],
-            "held_until": hold["held_until"],
-            "order_id": None,
-        },
-        hold["created_at"],
-    )
-    await audit.record(
-        session,
-        organization_id=context.organization_id,
-        event_id=context.event_id,
-        changes=[
-            audit.Change(
-                before[row.seat_id], SeatState.HELD, seat_id=row.seat_id, hold_id=hold["id"]
-            )
-            for row in rows
-        ],
-        actor=actor,
-        reason="reserved",
-        now=hold["created_at"],
-    )
-    return rows
+    return hold
 
 
 async def _refusals_with_unknown(
@@ -303,14 +234,10 @@ async def _refusals_with_unknown(
     refusals = {}
     if known:
         async with services.uow() as uow:
-            current = await repo.read_seats(uow.session, context.event_id, known, lock=False)
+            current = await uow.inventory.seats(context.event_id, known)
         found = refusals_for_hold(known, current, services.clock())
         refusals = {str(seat): why for seat, why in found.items()}
     return {**refusals, **{str(seat): NOT_IN_LAYOUT for seat in unknown}}
-
-
-def expected_ids(seats: Sequence[SeatRef]) -> list[uuid.UUID]:
-    return [seat.seat_id for seat in seats]
 
 
 # --- standing places ----------------------------------------------------------------------------
@@ -326,63 +253,27 @@ async def _reserve_standing(
         raise InvalidInput("not a standing section of this event's layout", field="section_id")
     now = services.clock()
     async with services.uow() as uow:
-        session = uow.session
-        policy = await _sale_policy(services, session, context, now)
+        policy = await _sale_policy(services, uow.ledger, context, now)
         request.ensure_within(policy)
-        hold = _new_hold(context, request, held_until_for_new_hold(now, policy), now)
-        await _insert_hold(session, request, hold)
-        area = await repo.take_places(session, context.event_id, section_id, quantity)
-        released: list[uuid.UUID] = []
-        if area is None:  # expired holds' places count as free: release them, then try again
-            released = await release_expired_places(
-                session, context, section_id, now=now, actor="system:expiry"
-            )
-            if released:
-                area = await repo.take_places(session, context.event_id, section_id, quantity)
-        if area is None:
-            current = await repo.read_area(session, context.event_id, section_id)
-            left = current.capacity - current.used if current else 0
+        new = _new_hold(context, request, held_until_for_new_hold(now, policy), now)
+        hold = await uow.ledger.take_places(new, actor=actor)
+        if hold is None:
+            left = await uow.inventory.places_left(context.event_id, section_id)
             raise CapacityExceeded(
                 f"only {left} places left in {section.name} (asked for {quantity})",
                 available=left,
             )
-        await audit.record(
-            session,
-            organization_id=context.organization_id,
-            event_id=context.event_id,
-            changes=[
-                audit.Change(
-                    SeatState.AVAILABLE,
-                    SeatState.HELD,
-                    section_id=section_id,
-                    quantity=quantity,
-                    hold_id=hold["id"],
-                )
-            ],
-            actor=actor,
-            reason="reserved",
-            now=now,
-        )
         await uow.commit()
-    await after_commit(
-        services,
-        EventKey(context.organization_id, context.event_id),
-        CommitBatch(
-            standing=[StandingChange(section_id, area.version, area.used, area.capacity)],
-            holds_set=[HoldEntry(hold["id"], hold["held_until"])],
-            holds_removed=released,
-        ),
-    )
-    return HoldView.of(SeatHold(**hold), [], services.clock())
+    return HoldView.of(hold, [], services.clock())
 
 
 # --- shared -------------------------------------------------------------------------------------
 
 
 async def _sale_policy(
-    services: Services, session: AsyncSession, context: EventContext, now: datetime
+    services: Services, ledger: Ledger, context: EventContext, now: datetime
 ) -> SeatingPolicy:
-    sale = await repo.lock_event_for_sale(session, context.organization_id, context.event_id)
+    sale = await ledger.lock_event_for_sale(context.organization_id, context.event_id)
     reason = sale.sale.why_not_on_sale(now)
     if reason is not None:
         raise EventNotOnSale(f"not on sale: {reason}", status=sale.status.value)
@@ -393,48 +284,20 @@ async def _sale_policy(
 
 def _new_hold(
     context: EventContext, request: ReserveRequest, held_until: datetime, now: datetime
-) -> dict[str, Any]:
-    """The new hold's row, every column's value."""
-    return {
-        "id": new_id(),
-        "organization_id": context.organization_id,
-        "event_id": context.event_id,
-        "holder_ref": request.holder_ref,
-        "status": HoldStatus.ACTIVE,
-        "source": request.source,
-        "held_until": held_until,
-        "seat_count": len(request.seat_ids or ()),
-        "section_id": request.section_id,
-        "ticket_type_id": None,
-        "quantity": request.quantity or 0,
-        "extension_count": 0,
-        "idempotency_key": request.idempotency_key,
-        "request_fingerprint": request.fingerprint(context.event_id),
-        "cancellation_reason": None,
-        "order_id": None,
-        "version": 0,
-        "created_at": now,
-        "updated_at": now,
-    }
-
-
-async def _insert_hold(
-    session: AsyncSession, request: ReserveRequest, hold: dict[str, Any]
-) -> None:
-    """Before any seat or place: a second attempt with the same key stops here, on the unique
-    constraint, before it touches one."""
-    with _duplicate_key_guard(request):
-        await repo.insert_hold(session, hold)
-
-
-@contextlib.contextmanager
-def _duplicate_key_guard(request: ReserveRequest) -> Iterator[None]:
-    try:
-        yield
-    except IntegrityError as exc:
-        if request.idempotency_key is not None and "idempotency_key" in str(exc.orig):
-            raise _DuplicateKey from None
-        raise
+) -> NewHold:
+    return NewHold(
+        organization_id=context.organization_id,
+        event_id=context.event_id,
+        holder_ref=request.holder_ref,
+        source=request.source,
+        held_until=held_until,
+        created_at=now,
+        request_fingerprint=request.fingerprint(context.event_id),
+        idempotency_key=request.idempotency_key,
+        seat_count=len(request.seat_ids or ()),
+        section_id=request.section_id,
+        quantity=request.quantity or 0,
+    )
 
 
 async def _existing_hold(
@@ -442,14 +305,12 @@ async def _existing_hold(
 ) -> HoldView | None:
     assert request.idempotency_key is not None
     async with services.uow() as uow:
-        hold = await repo.find_hold_by_key(
-            uow.session, context.organization_id, request.idempotency_key
-        )
+        hold = await uow.inventory.hold_by_key(context.organization_id, request.idempotency_key)
         if hold is None:
             return None
         if hold.request_fingerprint != request.fingerprint(context.event_id):
             raise IdempotencyKeyReused("this idempotency key was used for a different reservation")
-        seats = await repo.seats_of_hold(uow.session, hold.id)
+        seats = await uow.inventory.seats_of_hold(hold.id)
     return HoldView.of(
         hold, seat_labels(context.seat_map, [row.seat_id for row in seats]), services.clock()
     )
@@ -464,13 +325,3 @@ def _lock_token(organization_id: uuid.UUID, idempotency_key: str | None) -> str:
 
 def _backoff(base_ms: int, attempt: int) -> float:
     return float(base_ms * (2**attempt) * random.uniform(0.5, 1.5) / 1000)
-
-
-async def _unlock_quietly(
-    services: Services, event: EventKey, seats: Sequence[SeatRef], token: str
-) -> None:
-    """Best effort: if the cache is gone, the leases free the locks on their own."""
-    try:
-        await services.cache.unlock(event, seats, token)
-    except CacheUnavailable:
-        services.gate.failed()

@@ -245,3 +245,13 @@ async def next_version(session: AsyncSession, lineage_id: uuid.UUID) -> int:
         sa.select(sa.func.max(Layout.version)).where(Layout.lineage_id == lineage_id)
     )
     return int(latest or 0) + 1
+
+
+async def has_price_tier(session: AsyncSession, layout_id: uuid.UUID, tier: str | None) -> bool:
+    """Whether some section of the layout has this price tier."""
+    found = await session.scalar(
+        sa.select(Section.id)
+        .where(Section.layout_id == layout_id, Section.price_tier == tier)
+        .limit(1)
+    )
+    return found is not None

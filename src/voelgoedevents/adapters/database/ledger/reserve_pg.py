@@ -11,12 +11,13 @@ PostgreSQL do in one statement what would otherwise take three:
          audit   AS (INSERT INTO seat_state_changes ... SELECT ... FROM changed)
     SELECT * FROM changed
 
-The guarantees are those of ``holds.update_seats`` with the ``fenced`` target: a seat changes
-only at the version the writer saw, and the caller compares the rows returned with the seats
+The guarantees are those of ``seats.update_seats`` with the ``fenced`` target: a seat changes
+only at the version the writer saw, and the ledger compares the rows returned with the seats
 asked for (a shortfall means a race was lost: it raises, and the transaction, hold and audit
 rows included, rolls back). The foreign key from the seats to the new hold is checked at the end
-of the statement, when the hold row exists. SQLite has no data-modifying CTEs: the workflow
-runs the same three steps one by one there (``update_seats``, ``audit.record``).
+of the statement, when the hold row exists. SQLite has no data-modifying CTEs: the ledger runs
+the same three steps one by one there (``update_seats``, ``audit.record``). Private to the
+ledger (``holding.py``).
 """
 
 from __future__ import annotations
