@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voelgoedevents.adapters.cache.port import CommitBatch, EventKey, SeatChange, StandingChange
 from voelgoedevents.adapters.database.repositories import audit
 from voelgoedevents.adapters.database.repositories import holds as repo
-from voelgoedevents.adapters.database.repositories.seat_maps import LayoutSeatMap
 from voelgoedevents.adapters.database.tables import Order, SeatHold, TicketType
 from voelgoedevents.domain.errors import EventNotOnSale
 from voelgoedevents.domain.events.ticket_type import TicketKind
+from voelgoedevents.domain.seating.seat_map import LayoutSeatMap
 from voelgoedevents.domain.ticketing.hold import ensure_covers_its_seats, ensure_live
 from voelgoedevents.domain.ticketing.states import HoldStatus, OrderStatus, SeatState
 from voelgoedevents.workflows.services import Services
