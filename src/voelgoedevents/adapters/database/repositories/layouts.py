@@ -102,9 +102,10 @@ async def insert_structure(
     await session.execute(sa.insert(_SECTIONS), section_rows)
     if block_rows:
         await session.execute(sa.insert(_BLOCKS), block_rows)
-    seat_rows = _seat_rows(document, block_ids, document.companion_links(), common)
+    seat_rows = _seat_rows(document, block_ids, common)
     while batch := list(islice(seat_rows, SEAT_BATCH)):
         await insert_rows(session, _SEATS, batch)
+    await _link_companions(session, layout.id, document.companion_links())
 
 
 def _section_row(
@@ -155,7 +156,6 @@ def _block_row(
 def _seat_rows(
     document: LayoutDocument,
     block_ids: list[list[tuple[uuid.UUID, uuid.UUID]]],
-    companion_links: dict[int, int],
     common: dict[str, Any],
 ) -> Iterator[dict[str, Any]]:
     for section_position, block_position, index, seat in document.indexed_seats():
@@ -175,9 +175,26 @@ def _seat_rows(
             "rank": seat.rank,
             "aisle_before": seat.aisle_before,
             "aisle_after": seat.aisle_after,
-            "companion_of": companion_links.get(index),
+            "companion_of": None,  # set once every seat is in: see _link_companions
             "metadata": dict(seat.metadata),
         }
+
+
+async def _link_companions(
+    session: AsyncSession, layout_id: uuid.UUID, links: dict[int, int]
+) -> None:
+    """Companion seats point at their wheelchair spaces once both are written: a batch may hold
+    a companion before its space, and a deferred key would leave SQLite's transaction open
+    after a refused COMMIT. A layout has a handful of these; one statement sets them all."""
+    if not links:
+        return
+    await session.execute(
+        sa.update(_SEATS)
+        .where(_SEATS.c.layout_id == layout_id, _SEATS.c.seat_index == sa.bindparam("companion"))
+        .values(companion_of=sa.bindparam("space"))
+        .execution_options(synchronize_session=False),
+        [{"companion": companion, "space": space} for companion, space in links.items()],
+    )
 
 
 async def delete_structure(session: AsyncSession, layout: Layout) -> None:

@@ -44,8 +44,6 @@ def upgrade() -> None:
             "seats",
             ["companion_of", "layout_id"],
             ["seat_index", "layout_id"],
-            initially="DEFERRED",
-            deferrable=True,
         )
 
 

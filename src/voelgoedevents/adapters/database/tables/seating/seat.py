@@ -38,12 +38,8 @@ class Seat(Identified, TenantOwned, Timestamped, Base):
         sa.UniqueConstraint("id", "layout_id", "organization_id"),
         sa.UniqueConstraint("section_id", "row", "number"),
         sa.UniqueConstraint("layout_id", "seat_index"),
-        # Deferred: a companion may be written in an earlier batch than its wheelchair space.
         sa.ForeignKeyConstraint(
-            ["companion_of", "layout_id"],
-            ["seats.seat_index", "seats.layout_id"],
-            deferrable=True,
-            initially="DEFERRED",
+            ["companion_of", "layout_id"], ["seats.seat_index", "seats.layout_id"]
         ),
         sa.CheckConstraint("seat_index >= 0", name="seat_index_not_negative"),
         sa.Index("ix_seats_block_id", "block_id"),
