@@ -75,8 +75,8 @@ class SeatSpec(BaseModel):
         description="An aisle lies after this seat in its row: between it and the seat listed "
         "after it, or at the row's end.",
     )
-    companions: list[Label] = Field(
-        default_factory=list,
+    companions: tuple[Label, ...] = Field(
+        default=(),
         max_length=MAX_COMPANIONS,
         description="A wheelchair space's companion seats: the numbers of `companion` seats in "
         "the same row. Left out, a wheelchair space is paired with the companion seats right "

@@ -251,22 +251,16 @@ def seat_map_of_document(
     layout = layout_id or uuid.uuid5(uuid.NAMESPACE_URL, f"voelgoed-layout:{document.name}")
     sections: list[SectionInfo] = []
     blocks: list[BlockRecord] = []
+    specs: list[SeatSpec] = []
+    seat_blocks: list[uuid.UUID] = []  # each seat's block, in index order
     for s, section in enumerate(document.sections):
         spec = (section.name, section.type, section.capacity, section.price_tier)
         sections.append(SectionInfo(uuid.uuid5(layout, f"section:{s}"), *spec, section.focal_point))
         for b, block in enumerate(section.blocks):
-            blocks.append(
-                BlockRecord(uuid.uuid5(layout, f"block:{s}:{b}"), sections[-1].id, block.name)
-            )
-    block_ids = [block.id for block in blocks]
-    seat_blocks: list[uuid.UUID] = []
-    specs: list[SeatSpec] = []
-    first_block = 0
-    for section in document.sections:
-        for b, block in enumerate(section.blocks):
-            seat_blocks.extend([block_ids[first_block + b]] * len(block.seats))
+            block_id = uuid.uuid5(layout, f"block:{s}:{b}")
+            blocks.append(BlockRecord(block_id, sections[-1].id, block.name))
             specs.extend(block.seats)
-        first_block += len(section.blocks)
+            seat_blocks.extend([block_id] * len(block.seats))
     links = document.companion_links()
     columns = SeatColumns(
         seat_id=[uuid.uuid5(layout, f"seat:{index}") for index in range(len(specs))],

@@ -91,6 +91,8 @@ def section_problems(section: SectionSpec, path: str) -> list[Problem]:
 
 def companion_problems(section: SectionSpec, path: str) -> list[Problem]:
     """A wheelchair space names ``companion`` seats of its own row, each bound to it alone."""
+    if not any(seat.companions for block in section.blocks for seat in block.seats):
+        return []  # the usual case: spare a large section the lookup below
     seats: dict[tuple[str, str], tuple[str, SeatSpec]] = {}
     for block_index, block in enumerate(section.blocks):
         for seat_index, seat in enumerate(block.seats):

@@ -295,7 +295,7 @@ async def _load_seats(
                 rank=seat.rank,
                 aisle_before=seat.aisle_before,
                 aisle_after=seat.aisle_after,
-                companions=companions.get(seat.seat_index, []),
+                companions=tuple(companions.get(seat.seat_index, ())),
                 metadata=seat.metadata,
             )
         )
