@@ -107,6 +107,14 @@ CASES: dict[str, Callable[[dict[str, Any]], tuple[Any, dict[str, Any]]]] = {
         Block,
         _copy(r["block"], name="Row Q", position=6, capacity=-3),
     ),
+    "companion of a seat the layout does not have": lambda r: (
+        Seat,
+        _copy(r["seat"], number="60", seat_index=60, companion_of=61),
+    ),
+    "half a focal point": lambda r: (
+        Section,
+        _copy(r["section"], name="Half", position=5, focal_x=1.0, focal_y=None),
+    ),
 }
 
 

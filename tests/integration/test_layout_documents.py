@@ -11,8 +11,13 @@ import sqlalchemy as sa
 from voelgoedevents.adapters.database.tables import Block, Layout, Seat, Section
 from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.errors import InvalidDocument, NotFound
+from voelgoedevents.domain.seating.layout import Point, parse_layout_document
+from voelgoedevents.domain.seating.seat_map import Edge, LayoutSeatMap
+from voelgoedevents.domain.seating.seat_map_build import seat_map_of_document
 from voelgoedevents.workflows.seating.import_layout import export_layout, import_layout
+from voelgoedevents.workflows.seating.layout_lifecycle import copy_layout, replace_layout_document
 
+from support.drawings import drawn_document, drawn_section
 from support.factories import (
     make_layout,
     make_organization,
@@ -194,3 +199,71 @@ async def test_export_of_another_tenants_layout_is_not_found(services: Services)
         await export_layout(services, organization_id=intruder.id, layout_id=layout.id)
     async with services.uow() as uow:
         assert await uow.session.get(Layout, layout.id) is not None
+
+
+def _selection_document() -> dict[str, object]:
+    """Every field seat selection reads: focal points, ranks, aisles, a named companion written
+    before its wheelchair space, and one paired by adjacency alone."""
+    stalls = drawn_section(
+        "| A1 A2c A3w A4 | A5 A6 |\n| B1w B2c B3 | B4 B5r B6 |", focal_point={"x": 6, "y": -3}
+    )
+    seats = stalls["blocks"][0]["seats"]  # type: ignore[index]
+    seats[2]["companions"] = ["2"]
+    for rank, drawn in enumerate(seats):
+        drawn["rank"] = rank / 2
+    return drawn_document(
+        stalls, drawn_section("C1 C2 C3", name="Circle"), focal_point={"x": 6, "y": -10}
+    )
+
+
+async def test_focal_points_ranks_aisles_and_companions_round_trip(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One seat per batch: the companion is written before the seat that names it."""
+    from voelgoedevents.adapters.database.repositories import layouts
+
+    monkeypatch.setattr(layouts, "SEAT_BATCH", 1)
+    organization = await make_organization(services)
+    venue = await make_venue(services, organization.id)
+    original = _selection_document()
+    first = await make_layout(services, organization.id, venue.id, original, activate=False)
+    exported = await export_layout(services, organization_id=organization.id, layout_id=first.id)
+    assert exported.model_dump(mode="json", exclude_defaults=True) == original
+    copy = await copy_layout(services, organization_id=organization.id, layout_id=first.id)
+    again = await export_layout(services, organization_id=organization.id, layout_id=copy.id)
+    assert again == exported
+
+
+async def test_a_replaced_draft_takes_the_new_focal_point(services: Services) -> None:
+    organization = await make_organization(services)
+    venue = await make_venue(services, organization.id)
+    draft = await make_layout(services, organization.id, venue.id, activate=False)
+    await replace_layout_document(
+        services,
+        organization_id=organization.id,
+        layout_id=draft.id,
+        document=_selection_document(),
+    )
+    exported = await export_layout(services, organization_id=organization.id, layout_id=draft.id)
+    assert exported.focal_point == Point(x=6, y=-10)
+
+
+async def test_the_map_read_from_the_database_is_the_documents_map(services: Services) -> None:
+    organization = await make_organization(services)
+    venue = await make_venue(services, organization.id)
+    document = _selection_document()
+    layout = await make_layout(services, organization.id, venue.id, document)
+    loaded = await services.seat_maps.layout(layout.id)
+    drawn = seat_map_of_document(parse_layout_document(document))
+
+    def shape(seat_map: LayoutSeatMap) -> object:
+        section_names = {s.id: s.name for s in seat_map.sections.values()}
+        seats = [seat[4:] for seat in seat_map.by_index]  # all but the ids
+        rows = [(section_names[r.section_id], r.label, r.depth, r.seats) for r in seat_map.rows]
+        focal = {name: seat_map.focal_point_of(id_) for id_, name in section_names.items()}
+        blocked = {seat_map.seats[s].index for s in seat_map.blocked_in_layout}
+        return seats, rows, focal, seat_map.companions, seat_map.wheelchair_spaces, blocked
+
+    assert shape(loaded) == shape(drawn)
+    assert loaded.companions == {2: (1,), 6: (7,)}
+    assert loaded.by_index[3].right_edge is Edge.AISLE

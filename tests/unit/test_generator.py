@@ -26,6 +26,8 @@ from voelgoedevents.domain.seating.layout import (
     parse_layout_document,
 )
 from voelgoedevents.domain.seating.seat import SeatCategory, SeatSpec
+from voelgoedevents.domain.seating.seat_map import Edge, LayoutSeatMap
+from voelgoedevents.domain.seating.seat_map_build import seat_map_of_document
 from voelgoedevents.domain.seating.section import SectionSpec, SectionType
 
 
@@ -302,3 +304,77 @@ def test_stadium_rows_are_numbered_outward() -> None:
     assert list(rows)[:3] == ["1", "2", "3"]
     reach = [min(math.hypot(seat.x, seat.y) for seat in seats) for seats in rows.values()]
     assert reach == sorted(reach)
+
+
+# --- what seat selection reads --------------------------------------------------------------------
+
+
+@cache
+def seat_map(kind: VenueKind, seats: int) -> LayoutSeatMap:
+    return seat_map_of_document(layout(kind, seats))
+
+
+@pytest.mark.parametrize("seats", [7, 1000, 20_000])
+@pytest.mark.parametrize("kind", VENUE_KINDS)
+def test_rows_are_written_front_first_as_the_focal_point_orders_them(
+    kind: VenueKind, seats: int
+) -> None:
+    """The map orders rows by distance to the focal point; the generator writes them in that
+    order, so its focal point is where its rows face."""
+    document, mapped = layout(kind, seats), seat_map(kind, seats)
+    assert document.focal_point is not None
+    written = [row.seats[0] for row in mapped.rows]
+    assert written == sorted(written)
+
+
+@pytest.mark.parametrize("seats", [7, 1000, 20_000])
+@pytest.mark.parametrize("kind", VENUE_KINDS)
+def test_every_row_ends_at_aisles_and_aisle_seats_are_the_ones_beside_one(
+    kind: VenueKind, seats: int
+) -> None:
+    mapped = seat_map(kind, seats)
+    for row in mapped.rows:
+        first, last = mapped.by_index[row.seats[0]], mapped.by_index[row.seats[-1]]
+        assert first.left_edge is Edge.AISLE and last.right_edge is Edge.AISLE
+    for seat in mapped.by_index:
+        beside_aisle = Edge.AISLE in (seat.left_edge, seat.right_edge)
+        if seat.category is SeatCategory.AISLE:
+            assert beside_aisle, seat
+        if beside_aisle:  # an aisle seat, unless something more specific applies
+            assert seat.category is not SeatCategory.STANDARD, seat
+
+
+@pytest.mark.parametrize("seats", [1000, 20_000])
+def test_long_theatre_rows_are_cut_by_radial_aisles(seats: int) -> None:
+    mapped = seat_map("theatre", seats)
+    stalls = next(s.id for s in mapped.sections.values() if s.name == "Stalls")
+    runs = [len(run) for row in mapped.rows_of(stalls) for run in mapped.runs(row.index)]
+    assert len(runs) > len(mapped.rows_of(stalls))  # some row has an aisle inside
+    assert max(runs) <= 40  # traditional seating: no endless stretches
+    for seat in mapped.by_index:  # an aisle is a real gap in the drawing
+        if seat.right is not None:
+            right = mapped.by_index[seat.right]
+            gap = math.dist((seat.x, seat.y), (right.x, right.y))
+            assert (gap > 1.8) == (seat.right_edge is Edge.AISLE), (seat, right)
+
+
+@pytest.mark.parametrize("seats", [1000, 20_000])
+def test_each_wheelchair_space_names_the_companion_beside_it(seats: int) -> None:
+    mapped = seat_map("theatre", seats)
+    spaces = [s.index for s in mapped.by_index if s.category is SeatCategory.WHEELCHAIR]
+    assert spaces and sorted(mapped.companions) == spaces
+    for space in spaces:
+        (companion,) = mapped.companions_of(space)
+        assert mapped.by_index[companion].category is SeatCategory.COMPANION
+        seat = mapped.by_index[space]
+        assert companion in (seat.left, seat.right)
+
+
+def test_a_hundred_thousand_seat_map_builds_quickly() -> None:
+    document = layout("stadium", 100_000)
+    started = time.perf_counter()
+    mapped = seat_map_of_document(document)
+    elapsed = time.perf_counter() - started
+    assert mapped.seat_count == 100_000
+    # About half a second here (ids derived by hashing included); catches a quadratic only.
+    assert elapsed < 5.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from typing import Any
 
 import pytest
 
@@ -167,3 +168,96 @@ def test_the_schema_names_every_category() -> None:
     schema = json.dumps(layout_document_schema())
     for category in ("standard", "wheelchair", "companion", "restricted_view", "aisle"):
         assert category in schema
+
+
+# --- what seat selection reads: focal points, ranks, aisles, companions ------------------------
+
+
+def test_the_new_fields_are_optional_and_default_to_nothing() -> None:
+    document = parse_layout_document(small_document())
+    assert document.focal_point is None
+    assert {section.focal_point for section in document.sections} == {None}
+    seats = [seat for _, _, _, seat in document.indexed_seats()]
+    assert {(s.rank, s.aisle_before, s.aisle_after, tuple(s.companions)) for s in seats} == {
+        (None, False, False, ())
+    }
+    assert document.model_dump(mode="json", exclude_defaults=True) == small_document() | {
+        "description": "A small hall for tests"
+    }
+
+
+def test_a_document_with_every_new_field_parses() -> None:
+    document = small_document()
+    document["focal_point"] = {"x": 25.0, "y": 0.0}
+    document["sections"][1]["focal_point"] = {"x": 25.0, "y": 100.0}
+    row_b = document["sections"][0]["blocks"][1]["seats"]
+    row_b[0] |= {"rank": 1.5, "aisle_before": True}
+    row_b[1] |= {"aisle_after": True, "category": "companion"}
+    row_b[3] |= {"companions": ["2"], "aisle_after": True}
+    parsed = parse_layout_document(document)
+    assert parsed.focal_point is not None and parsed.focal_point.x == 25.0
+    assert parsed.companion_links() == {5: 7}
+
+
+A1 = ("sections", 0, "blocks", 0, "seats", 0)
+
+COMPANION_PROBLEMS = [
+    # seat naming (row B),  its category,  names,        problem at,        reason contains
+    (3, "wheelchair", ["9"], "companions[0]", "no seat '9' of row 'B' in section 'Stalls'"),
+    (3, "wheelchair", ["4"], "companions[0]", "a seat cannot be its own companion"),
+    (3, "wheelchair", ["1"], "companions[0]", "seat '1' of row 'B' is standard, not a companion"),
+    (3, "wheelchair", ["3", "3"], "companions[1]", "already the companion of"),
+    (0, "standard", ["3"], "companions", "only a wheelchair seat names companions"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("seat_at, category, names, where, reason", COMPANION_PROBLEMS)
+def test_companions_must_be_companion_seats_of_the_same_row(
+    seat_at: int, category: str, names: list[str], where: str, reason: str
+) -> None:
+    document = small_document()
+    row_b = document["sections"][0]["blocks"][1]["seats"]
+    row_b[2]["category"] = "companion"  # B3
+    row_b[seat_at] |= {"category": category, "companions": names}
+    [(path, found)] = problems_of(document)
+    assert path == f"sections[0].blocks[1].seats[{seat_at}].{where}"
+    assert reason in found
+
+
+def test_a_companion_seat_belongs_to_one_wheelchair_space() -> None:
+    document = small_document()
+    row_b = document["sections"][0]["blocks"][1]["seats"]
+    row_b[0] |= {"category": "wheelchair", "companions": ["2"]}
+    row_b[1]["category"] = "companion"
+    row_b[3]["companions"] = ["2"]  # B4 is a wheelchair space already
+    [(path, reason)] = problems_of(document)
+    assert path == "sections[0].blocks[1].seats[3].companions[0]"
+    assert reason == (
+        "seat '2' of row 'B' is already the companion of sections[0].blocks[1].seats[0]"
+    )
+
+
+@pytest.mark.parametrize(
+    "where, field, value, path",
+    [
+        ((), "focal_point", {"x": 1.0}, "focal_point.y"),
+        (("sections", 0), "focal_point", {"x": 1, "y": 2, "z": 3}, "sections[0].focal_point.z"),
+        (A1, "rank", "best", "sections[0].blocks[0].seats[0].rank"),
+        (A1, "aisle_after", 3, "sections[0].blocks[0].seats[0].aisle_after"),
+        (A1, "companions", "2", "sections[0].blocks[0].seats[0].companions"),
+    ],
+)
+def test_malformed_new_fields_are_refused(
+    where: tuple[Any, ...], field: str, value: object, path: str
+) -> None:
+    document = small_document()
+    target: Any = document
+    for step in where:
+        target = target[step]
+    target[field] = value
+    assert problems_of(document)[0][0] == path
+
+
+def test_a_rank_must_be_finite() -> None:
+    text = json.dumps(small_document()).replace('"row": "A"', '"rank": Infinity, "row": "A"', 1)
+    assert problems_of(text)[0][0] == "sections[0].blocks[0].seats[0].rank"

@@ -8,36 +8,45 @@ its own ``random.Random(seed)``: the same ``(kind, seats, seed)`` always gives t
 Drawing units: one unit is roughly half a metre, the distance between neighbouring seats of a row.
 Every row is a stretch of an ellipse (a circle in the theatre); seats are spread along it at that
 pitch and centred, so a trimmed last row sits in the middle of its section rather than at one end.
+
+What seat selection needs is there too: each layout's focal point (the theatre's stage front, the
+arena's stage, the stadium's centre spot), aisles where real venues have them (at both ends of
+every row; in a theatre also radial aisles cutting long rows into stretches of about
+``_SEATS_BETWEEN_AISLES``), and each wheelchair space naming its companion seat.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from bisect import bisect_left
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from itertools import accumulate
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Literal, get_args
 
 from pydantic import JsonValue
 
-from voelgoedevents.domain.seating.block import BlockSpec
+from voelgoedevents.domain.seating.generator_rows import (
+    Arc,
+    CategoryRule,
+    Row,
+    SectionPlan,
+    Stretches,
+    apportion,
+    build_section,
+    row_room,
+)
 from voelgoedevents.domain.seating.layout import MAX_SEATS_PER_LAYOUT, LayoutDocument
-from voelgoedevents.domain.seating.seat import SeatCategory, SeatSpec
+from voelgoedevents.domain.seating.seat import Point, SeatCategory
 from voelgoedevents.domain.seating.section import SectionSpec, SectionType
 
 VenueKind = Literal["theatre", "arena", "stadium"]
 VENUE_KINDS: tuple[VenueKind, ...] = get_args(VenueKind)
 
-SEAT_PITCH = 1.0
-_ARC_SAMPLES = 32  # enough for arc lengths within a seat's width on the flattest ellipse used
 _RADIAL_AISLE = 1.5  # walkway kept free at each side of a bowl section, between neighbours
+_THEATRE_AISLE = 2.0  # an aisle between two stretches of a theatre row
+_SEATS_BETWEEN_AISLES = 18  # a typical theatre stretch between aisles (traditional seating)
 _STAGE_GAP = 3.0  # between the stage front and the first theatre row
 _CONCOURSE = 6.0  # between the tiers of a bowl
-
-CategoryRule = Callable[[list[list[SeatCategory]]], None]
-"""Changes the categories of a section's seats in place, one list per emitted row, front first."""
 
 
 def row_letters(index: int) -> str:
@@ -52,77 +61,6 @@ def row_letters(index: int) -> str:
 
 def _row_numbers(index: int) -> str:
     return str(index + 1)
-
-
-@dataclass(frozen=True)
-class _Arc:
-    """Part of an ellipse around (centre_x, centre_y).
-
-    Angle 0 points down the drawing (+y) and angles grow towards +x, so walking an arc from
-    ``start`` to ``end`` goes left to right for someone sitting on it and facing the centre.
-    """
-
-    centre_x: float
-    centre_y: float
-    radius_x: float
-    radius_y: float
-    start: float
-    end: float
-
-    def point(self, angle: float) -> tuple[float, float]:
-        return (
-            self.centre_x + self.radius_x * math.sin(angle),
-            self.centre_y + self.radius_y * math.cos(angle),
-        )
-
-    def angle(self, step: float) -> float:
-        """The angle ``step`` sample intervals from the start (fractions allowed)."""
-        return self.start + (self.end - self.start) * step / _ARC_SAMPLES
-
-
-@dataclass
-class _Row:
-    """A row's curve and how many seats fit on it, keeping ``aisle`` free in total at the ends."""
-
-    label: str
-    arc: _Arc
-    aisle: float = 0.0
-    lengths: tuple[float, ...] = field(init=False)  # arc length from the start to each sample
-
-    def __post_init__(self) -> None:
-        # The arc length of an ellipse has no closed form; summing chords is accurate enough.
-        points = [self.arc.point(self.arc.angle(step)) for step in range(_ARC_SAMPLES + 1)]
-        self.lengths = (0.0, *accumulate(map(math.dist, points, points[1:])))
-
-    @property
-    def capacity(self) -> int:
-        return max(0, int((self.lengths[-1] - self.aisle) / SEAT_PITCH))
-
-    def positions(self, count: int) -> list[tuple[float, float]]:
-        """``count`` seats one pitch apart, centred on the arc, in order along it."""
-        first = (self.lengths[-1] - (count - 1) * SEAT_PITCH) / 2
-        return [self.arc.point(self._angle_at(first + i * SEAT_PITCH)) for i in range(count)]
-
-    def _angle_at(self, distance: float) -> float:
-        step = min(max(bisect_left(self.lengths, distance), 1), _ARC_SAMPLES)
-        before, after = self.lengths[step - 1], self.lengths[step]
-        fraction = (distance - before) / (after - before) if after > before else 0.0
-        return self.arc.angle(step - 1 + fraction)
-
-
-@dataclass
-class _SectionPlan:
-    """A seated section before its seat count is known: rows with room to spare, front first."""
-
-    name: str
-    price_tier: str
-    block_per_row: bool
-    rows: list[_Row] = field(default_factory=list)
-    rules: list[CategoryRule] = field(default_factory=list)
-
-    @property
-    def capacity(self) -> int:
-        return sum(row.capacity for row in self.rows)
 
 
 # --- public API -----------------------------------------------------------------------------
@@ -148,7 +86,7 @@ def theatre(seats: int, *, seed: int = 0, name: str | None = None) -> LayoutDocu
     """Stage at the top; Stalls, then Circle and Upper Circle, in rows curving round the stage."""
     _check_seats(seats)
     rng = random.Random(seed)
-    quotas = _apportion(seats, _theatre_shares(seats, rng))
+    quotas = apportion(seats, _theatre_shares(seats, rng))
     row_pitch = rng.uniform(1.5, 1.8)
     radius = max(6.0, math.sqrt(quotas[0]) * rng.uniform(0.8, 1.0))
     # The rows are arcs around a point behind the stage front, so they curve round the stage.
@@ -159,12 +97,14 @@ def theatre(seats: int, *, seed: int = 0, name: str | None = None) -> LayoutDocu
         section_name, price_tier = _THEATRE_SECTIONS[position]
         # Balconies wrap further round the hall than the stalls, as in a horseshoe auditorium.
         span = rng.uniform(1.0, 1.3) + 0.25 * position
-        plan = _SectionPlan(section_name, price_tier, block_per_row=True)
+        plan = SectionPlan(section_name, price_tier, block_per_row=True)
         plan.rows = _fan_rows(quota, centre_y, radius, span, row_pitch)
         plan.rules = [_wheelchair_rule(quota)] if position == 0 else [_restrict_circle_ends]
-        sections.append(_build_section(plan, quota))
+        sections.append(build_section(plan, quota))
         radius += len(plan.rows) * row_pitch + rng.uniform(4.0, 6.0)  # balcony front, walkway
-    return _document("theatre", seats, seed, name, sections, {"stage": stage})
+    # The stage front's centre: the rows curve round a point behind it.
+    focal = Point(x=0.0, y=0.0)
+    return _document("theatre", seats, seed, name, sections, {"stage": stage}, focal)
 
 
 def arena(seats: int, *, seed: int = 0, name: str | None = None) -> LayoutDocument:
@@ -198,9 +138,11 @@ def arena(seats: int, *, seed: int = 0, name: str | None = None) -> LayoutDocume
         price_tier="GA",
         metadata=floor_shape,
     )
-    stage: dict[str, JsonValue] = {"x": 0.0, "y": round(-floor_y + 6.0, 2), "width": 30.0}
+    focal = Point(x=0.0, y=round(-floor_y + 6.0, 2))  # the stage
+    stage: dict[str, JsonValue] = {"x": focal.x, "y": focal.y, "width": 30.0}
     sections = [*_bowl_sections(bowl, seats), floor]
-    return _document("arena", seats, seed, name, sections, {"stage": stage, "centre": [0.0, 0.0]})
+    metadata: dict[str, JsonValue] = {"stage": stage, "centre": [0.0, 0.0]}
+    return _document("arena", seats, seed, name, sections, metadata, focal)
 
 
 def stadium(seats: int, *, seed: int = 0, name: str | None = None) -> LayoutDocument:
@@ -222,7 +164,8 @@ def stadium(seats: int, *, seed: int = 0, name: str | None = None) -> LayoutDocu
     )
     pitch: dict[str, JsonValue] = {"x": 0.0, "y": 0.0, "width": 210.0, "height": 136.0}
     metadata: dict[str, JsonValue] = {"pitch": pitch, "centre": [0.0, 0.0]}
-    return _document("stadium", seats, seed, name, _bowl_sections(bowl, seats), metadata)
+    focal = Point(x=0.0, y=0.0)  # the centre spot
+    return _document("stadium", seats, seed, name, _bowl_sections(bowl, seats), metadata, focal)
 
 
 # --- theatre ----------------------------------------------------------------------------------
@@ -242,14 +185,27 @@ def _theatre_shares(seats: int, rng: random.Random) -> list[int]:
 
 def _fan_rows(
     quota: int, centre_y: float, radius: float, span: float, row_pitch: float
-) -> list[_Row]:
-    """Rows on concentric arcs of the same angle, so each is longer than the one in front."""
-    rows: list[_Row] = []
-    room = 0
+) -> list[Stretches]:
+    """Rows on concentric arcs of the same angle, so each is longer than the one in front, cut
+    by radial aisles (straight lines from the stage, as in a real hall) when rows are long."""
+    rows = _fan(quota, centre_y, radius, span, row_pitch, wedges=1)
+    middle_row = sorted(row[0].capacity for row in rows)[len(rows) // 2]
+    wedges = max(1, round(middle_row / _SEATS_BETWEEN_AISLES))
+    return rows if wedges == 1 else _fan(quota, centre_y, radius, span, row_pitch, wedges)
+
+
+def _fan(
+    quota: int, centre_y: float, radius: float, span: float, row_pitch: float, wedges: int
+) -> list[Stretches]:
+    rows: list[Stretches] = []
+    room, width = 0, span / wedges
+    aisle = _THEATRE_AISLE if wedges > 1 else 0.0  # half at each side of every stretch
     while room < quota:
-        arc = _Arc(0.0, centre_y, radius, radius, -span / 2, span / 2)
-        rows.append(_Row(row_letters(len(rows)), arc))
-        room += rows[-1].capacity
+        label = row_letters(len(rows))
+        starts = [-span / 2 + wedge * width for wedge in range(wedges)]
+        arcs = [Arc(0.0, centre_y, radius, radius, start, start + width) for start in starts]
+        rows.append([Row(label, arc, aisle=aisle) for arc in arcs])
+        room += row_room(rows[-1])
         radius += row_pitch
     return rows
 
@@ -259,26 +215,33 @@ def _wheelchair_rule(stalls_seats: int) -> CategoryRule:
     a companion seat beside it; about one pair per 200 stalls seats, up to six."""
     pairs = min(max(stalls_seats // 200, 1), 6) if stalls_seats >= 40 else 0
 
-    def add_wheelchair_spaces(rows: list[list[SeatCategory]]) -> None:
-        back_row = next((row for row in reversed(rows) if len(row) >= 2 * pairs + 2), None)
-        if back_row is None:
-            return
+    def add_wheelchair_spaces(rows: list[list[SeatCategory]]) -> list[tuple[int, int, int]]:
+        back = next((r for r in reversed(range(len(rows))) if len(rows[r]) >= 2 * pairs + 2), None)
+        if back is None:
+            return []
+        back_row, made = rows[back], []
         for pair in range(pairs):  # alternately at the left and the right end, working inward
             wheelchair = 2 * (pair // 2)
             companion = wheelchair + 1
             if pair % 2:
-                wheelchair, companion = -1 - wheelchair, -1 - companion
+                wheelchair, companion = (
+                    len(back_row) - 1 - wheelchair,
+                    len(back_row) - 2 - companion + 1,
+                )
             back_row[wheelchair] = SeatCategory.WHEELCHAIR
             back_row[companion] = SeatCategory.COMPANION
+            made.append((back, wheelchair, companion))
+        return made
 
     return add_wheelchair_spaces
 
 
-def _restrict_circle_ends(rows: list[list[SeatCategory]]) -> None:
+def _restrict_circle_ends(rows: list[list[SeatCategory]]) -> list[tuple[int, int, int]]:
     """The balcony front rows' outermost seats look past the proscenium: restricted view."""
     for row in rows[:2]:
         if len(row) >= 3:
             row[0] = row[-1] = SeatCategory.RESTRICTED_VIEW
+    return []
 
 
 # --- arena and stadium ------------------------------------------------------------------------
@@ -309,19 +272,19 @@ def _sections_per_tier(seats: int, *, per_sqrt_seat: float, fewest: int, most: i
 def _bowl_sections(bowl: _Bowl, seats: int) -> list[SectionSpec]:
     plans = _bowl_plans(bowl, seats)
     # Every section gives up the same share of its room, so trimmed rows are spread round the bowl.
-    quotas = _apportion(seats, [plan.capacity for plan in plans])
-    return [_build_section(plan, quota) for plan, quota in zip(plans, quotas, strict=True) if quota]
+    quotas = apportion(seats, [plan.capacity for plan in plans])
+    return [build_section(plan, quota) for plan, quota in zip(plans, quotas, strict=True) if quota]
 
 
-def _bowl_plans(bowl: _Bowl, seats: int) -> list[_SectionPlan]:
+def _bowl_plans(bowl: _Bowl, seats: int) -> list[SectionPlan]:
     """Whole rings of rows, tier after tier, until the tiers together hold at least ``seats``."""
     tiers, width = len(bowl.tier_names), bowl.sweep / bowl.sections_per_tier
-    plans: list[_SectionPlan] = []
+    plans: list[SectionPlan] = []
     offset, room = 0.0, 0
     for tier, tier_name in enumerate(bowl.tier_names):
         first_number = 100 * (tier + 1) + 1
         ring = [
-            _SectionPlan(f"{tier_name} {first_number + n}", bowl.price_tiers[tier], False)
+            SectionPlan(f"{tier_name} {first_number + n}", bowl.price_tiers[tier], False)
             for n in range(bowl.sections_per_tier)
         ]
         tier_target = -(-seats * (tier + 1) // tiers)  # each tier takes about an equal share
@@ -329,9 +292,10 @@ def _bowl_plans(bowl: _Bowl, seats: int) -> list[_SectionPlan]:
             radius_x, radius_y = bowl.radius_x + offset, bowl.radius_y + offset
             for position, plan in enumerate(ring):
                 start = bowl.start + position * width
-                arc = _Arc(0.0, 0.0, radius_x, radius_y, start, start + width)
-                plan.rows.append(_Row(bowl.row_label(len(plan.rows)), arc, aisle=2 * _RADIAL_AISLE))
-                room += plan.rows[-1].capacity
+                arc = Arc(0.0, 0.0, radius_x, radius_y, start, start + width)
+                row = Row(bowl.row_label(len(plan.rows)), arc, aisle=2 * _RADIAL_AISLE)
+                plan.rows.append([row])
+                room += row.capacity
             offset += bowl.row_pitch
         offset += _CONCOURSE
         plans.extend(ring)
@@ -346,74 +310,6 @@ def _check_seats(seats: int) -> None:
         raise ValueError(f"seats must be between 1 and {MAX_SEATS_PER_LAYOUT}, got {seats}")
 
 
-def _apportion(total: int, weights: Sequence[int]) -> list[int]:
-    """Split ``total`` in proportion to ``weights`` so the parts add up to it exactly.
-
-    Largest remainder, in integers: no part exceeds ``ceil(weight * total / sum(weights))``, so
-    when ``total <= sum(weights)`` no part exceeds its weight (a section is never overfilled).
-    """
-    whole = sum(weights)
-    parts = [weight * total // whole for weight in weights]
-    remainders = [weight * total % whole for weight in weights]
-    short = total - sum(parts)
-    for index in sorted(range(len(weights)), key=lambda i: -remainders[i])[:short]:
-        parts[index] += 1
-    return parts
-
-
-def _fill_rows(capacities: Sequence[int], quota: int) -> list[int]:
-    """Seats per row, front rows full first: only the last rows used are trimmed."""
-    counts = []
-    for capacity in capacities:
-        counts.append(min(capacity, quota))
-        quota -= counts[-1]
-    if quota:
-        raise AssertionError(f"rows too short by {quota} seats")  # a planning bug, never input
-    return counts
-
-
-def _row_categories(count: int) -> list[SeatCategory]:
-    """Row ends open onto an aisle."""
-    categories = [SeatCategory.STANDARD] * count
-    categories[0] = categories[-1] = SeatCategory.AISLE
-    return categories
-
-
-def _row_seats(row: _Row, count: int, categories: list[SeatCategory]) -> list[SeatSpec]:
-    """Numbered 1..count along the arc. Positions are rounded to hundredths, as stored."""
-    places = zip(row.positions(count), categories, strict=True)
-    return [
-        SeatSpec(row=row.label, number=str(number), x=round(x, 2), y=round(y, 2), category=kind)
-        for number, ((x, y), kind) in enumerate(places, start=1)
-    ]
-
-
-def _build_section(plan: _SectionPlan, quota: int) -> SectionSpec:
-    counts = _fill_rows([row.capacity for row in plan.rows], quota)
-    used = [(row, count) for row, count in zip(plan.rows, counts, strict=True) if count]
-    categories = [_row_categories(count) for _, count in used]
-    for rule in plan.rules:
-        rule(categories)
-    seat_rows = [
-        _row_seats(row, count, kinds) for (row, count), kinds in zip(used, categories, strict=True)
-    ]
-    if plan.block_per_row:
-        blocks = [
-            BlockSpec(name=f"Row {row.label}", capacity=len(seats), seats=seats)
-            for (row, _), seats in zip(used, seat_rows, strict=True)
-        ]
-    else:
-        every_seat = [seat for seats in seat_rows for seat in seats]
-        blocks = [BlockSpec(name=plan.name, capacity=quota, seats=every_seat)]
-    return SectionSpec(
-        name=plan.name,
-        type=SectionType.SEATED,
-        capacity=quota,
-        price_tier=plan.price_tier,
-        blocks=blocks,
-    )
-
-
 def _document(
     kind: VenueKind,
     seats: int,
@@ -421,11 +317,13 @@ def _document(
     name: str | None,
     sections: list[SectionSpec],
     metadata: dict[str, JsonValue],
+    focal_point: Point,
 ) -> LayoutDocument:
     return LayoutDocument(
         name=name if name is not None else f"Synthetic {kind}, {seats} seats (seed {seed})",
         description=f"Generated by {__name__} for tests and benchmarks.",
         total_capacity=sum(section.capacity for section in sections),
+        focal_point=focal_point,
         metadata={"generator": __name__, "kind": kind, "seed": seed, **metadata},
         sections=sections,
     )

@@ -31,7 +31,7 @@ from voelgoedevents.domain.errors import (
 from voelgoedevents.domain.fields import PLAIN, Count, JsonObject
 from voelgoedevents.domain.seating.block import BlockSpec
 from voelgoedevents.domain.seating.names import Name
-from voelgoedevents.domain.seating.seat import SeatSpec
+from voelgoedevents.domain.seating.seat import Point, SeatSpec
 from voelgoedevents.domain.seating.section import SectionSpec, SectionType, section_problems
 
 SCHEMA_VERSION: Literal[1] = 1
@@ -97,6 +97,11 @@ class LayoutDocument(BaseModel):
     name: Name
     description: Annotated[str, StringConstraints(max_length=2_000), PLAIN] = ""
     total_capacity: Count = Field(description="Sum of the section capacities.")
+    focal_point: Point | None = Field(
+        default=None,
+        description="What the seats face (the stage, the pitch's centre), in drawing units. "
+        "Rows nearer to it are in front; a section may name its own.",
+    )
     metadata: JsonObject = Field(default_factory=dict)
     sections: list[SectionSpec] = Field(min_length=1)
 
@@ -115,6 +120,21 @@ class LayoutDocument(BaseModel):
                 for seat in block.seats:
                     yield section_position, block_position, index, seat
                     index += 1
+
+    def companion_links(self) -> dict[int, int]:
+        """The dense index of each companion seat a wheelchair seat names -> the wheelchair
+        seat's index. Only for a document whose rules hold (every name resolves)."""
+        links: dict[int, int] = {}
+        first = 0
+        for section in self.sections:
+            seats = [seat for block in section.blocks for seat in block.seats]
+            if any(seat.companions for seat in seats):
+                index_of = {seat.key: first + offset for offset, seat in enumerate(seats)}
+                for offset, seat in enumerate(seats):
+                    for number in seat.companions:
+                        links[index_of[(seat.row, number)]] = first + offset
+            first += len(seats)
+        return links
 
 
 def layout_problems(document: LayoutDocument) -> list[Problem]:
@@ -183,6 +203,7 @@ __all__ = [
     "BlockSpec",
     "LayoutDocument",
     "LayoutStatus",
+    "Point",
     "SeatSpec",
     "SectionSpec",
     "SectionType",

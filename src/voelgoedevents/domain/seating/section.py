@@ -11,6 +11,7 @@ from voelgoedevents.domain.errors import Problem
 from voelgoedevents.domain.fields import PLAIN, Count, JsonObject
 from voelgoedevents.domain.seating.block import BlockSpec, block_problems
 from voelgoedevents.domain.seating.names import Name
+from voelgoedevents.domain.seating.seat import Point, SeatCategory, SeatSpec
 
 PriceTier = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), PLAIN
@@ -29,6 +30,11 @@ class SectionSpec(BaseModel):
     type: SectionType
     capacity: Count
     price_tier: PriceTier | None = None
+    focal_point: Point | None = Field(
+        default=None,
+        description="What this section's seats face (a stage, a pitch's centre), in drawing "
+        "units; overrides the layout's. Rows nearer to it are in front.",
+    )
     metadata: JsonObject = Field(default_factory=dict)
     blocks: list[BlockSpec] = Field(default_factory=list)
 
@@ -79,4 +85,55 @@ def section_problems(section: SectionSpec, path: str) -> list[Problem]:
                         f"in section {section.name!r} (first at {first})",
                     )
                 )
+    problems.extend(companion_problems(section, path))
     return problems
+
+
+def companion_problems(section: SectionSpec, path: str) -> list[Problem]:
+    """A wheelchair space names ``companion`` seats of its own row, each bound to it alone."""
+    if not any(seat.companions for block in section.blocks for seat in block.seats):
+        return []  # the usual case: spare a large section the lookup below
+    seats: dict[tuple[str, str], tuple[str, SeatSpec]] = {}
+    for block_index, block in enumerate(section.blocks):
+        for seat_index, seat in enumerate(block.seats):
+            seat_path = f"{path}.blocks[{block_index}].seats[{seat_index}]"
+            seats.setdefault(seat.key, (seat_path, seat))
+    problems: list[Problem] = []
+    bound_to: dict[tuple[str, str], str] = {}
+    for seat_path, seat in seats.values():
+        if seat.companions and seat.category is not SeatCategory.WHEELCHAIR:
+            problems.append(
+                Problem(
+                    f"{seat_path}.companions",
+                    f"only a wheelchair seat names companions (this one is {seat.category.value})",
+                )
+            )
+            continue
+        for position, number in enumerate(seat.companions):
+            reason = _companion_problem(section, seat, number, seats, bound_to)
+            if reason:
+                problems.append(Problem(f"{seat_path}.companions[{position}]", reason))
+            else:
+                bound_to[(seat.row, number)] = seat_path
+    return problems
+
+
+def _companion_problem(
+    section: SectionSpec,
+    wheelchair: SeatSpec,
+    number: str,
+    seats: dict[tuple[str, str], tuple[str, SeatSpec]],
+    bound_to: dict[tuple[str, str], str],
+) -> str | None:
+    key = (wheelchair.row, number)
+    found = seats.get(key)
+    seat = f"seat {number!r} of row {wheelchair.row!r}"
+    if found is None:
+        return f"no {seat} in section {section.name!r}"
+    if number == wheelchair.number:
+        return "a seat cannot be its own companion"
+    if found[1].category is not SeatCategory.COMPANION:
+        return f"{seat} is {found[1].category.value}, not a companion seat"
+    if key in bound_to:
+        return f"{seat} is already the companion of {bound_to[key]}"
+    return None

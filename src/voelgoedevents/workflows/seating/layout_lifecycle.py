@@ -71,11 +71,7 @@ async def replace_layout_document(
         layout = await layouts.get_layout(uow.session, organization_id, layout_id, lock=True)
         ensure_structure_editable(layout.status)
         await layouts.delete_structure(uow.session, layout)
-        layout.name = parsed.name
-        layout.description = parsed.description
-        layout.total_capacity = parsed.total_capacity
-        layout.seat_count = parsed.seat_count
-        layout.metadata_ = dict(parsed.metadata)
+        layouts.set_header(layout, parsed)
         layout.updated_at = now
         await uow.session.flush()
         await layouts.insert_structure(uow.session, layout=layout, document=parsed, now=now)

@@ -19,8 +19,8 @@ from voelgoedevents.adapters.cache.port import (
     pack_states,
     unpack_state,
 )
-from voelgoedevents.adapters.database.repositories.seat_maps import LayoutSeatMap
 from voelgoedevents.adapters.database.tables import SeatStateChange
+from voelgoedevents.domain.seating.seat_map import LayoutSeatMap
 from voelgoedevents.domain.seating.section import SectionType
 from voelgoedevents.domain.ticketing.states import SeatState
 from voelgoedevents.workflows.services import Services

@@ -10,9 +10,9 @@ import uuid
 from decimal import Decimal
 
 from voelgoedevents.adapters.database.repositories.holds import SeatRow, hold_snapshot
-from voelgoedevents.adapters.database.repositories.seat_maps import LayoutSeatMap
 from voelgoedevents.adapters.database.tables import SeatHold
 from voelgoedevents.domain.errors import EventNotOnSale
+from voelgoedevents.domain.seating.seat_map import LayoutSeatMap
 from voelgoedevents.domain.ticketing.hold import ensure_live
 from voelgoedevents.domain.ticketing.states import HoldStatus
 from voelgoedevents.workflows.services import Services

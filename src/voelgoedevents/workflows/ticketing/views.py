@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from voelgoedevents.adapters.database.repositories.seat_maps import LayoutSeatMap
 from voelgoedevents.adapters.database.tables import Order, SeatHold
+from voelgoedevents.domain.seating.seat_map import LayoutSeatMap
 from voelgoedevents.domain.ticketing.hold import seconds_left
 
 

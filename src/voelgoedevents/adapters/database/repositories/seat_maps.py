@@ -1,8 +1,9 @@
-"""A layout's seats by id and by index, its sections and blocks: read once per process.
+"""Layouts' seat maps and events' contexts, read once per process.
 
-An active layout's structure never changes (see ``domain/seating/layout.py``), so its map can be
-kept in memory for the life of the process: a reserve resolves seat ids to bit indexes, sections,
-blocks, rows and numbers without touching the database.
+An active layout's structure never changes (see ``domain/seating/layout.py``), so its map (the
+domain's :class:`~voelgoedevents.domain.seating.seat_map.LayoutSeatMap`) can be kept in memory
+for the life of the process: a reserve resolves seat ids to bit indexes, sections, blocks, rows
+and numbers, and seat selection finds neighbours and aisles, without touching the database.
 """
 
 from __future__ import annotations
@@ -15,44 +16,39 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from voelgoedevents.adapters.database.base import table_of
+from voelgoedevents.adapters.database.repositories.layouts import focal_point_of
 from voelgoedevents.adapters.database.tables import Block, Event, Layout, Seat, Section
 from voelgoedevents.domain.errors import NotFound
 from voelgoedevents.domain.seating.layout import LayoutStatus
-from voelgoedevents.domain.seating.seat import LayoutSeatStatus
-from voelgoedevents.domain.seating.section import SectionType
+from voelgoedevents.domain.seating.seat_map import LayoutSeatMap, SectionInfo
+from voelgoedevents.domain.seating.seat_map_build import (
+    BlockRecord,
+    SeatColumns,
+    build_seat_map,
+    cycle_collector_paused,
+)
 
-
-@dataclass(frozen=True, slots=True)
-class SeatInfo:
-    seat_id: uuid.UUID
-    index: int
-    section_id: uuid.UUID
-    block_id: uuid.UUID
-    row: str
-    number: str
-
-
-@dataclass(frozen=True, slots=True)
-class SectionInfo:
-    id: uuid.UUID
-    name: str
-    type: SectionType
-    capacity: int
-    price_tier: str | None
-
-
-@dataclass(frozen=True)
-class LayoutSeatMap:
-    layout_id: uuid.UUID
-    seats: dict[uuid.UUID, SeatInfo]
-    by_index: list[SeatInfo]
-    sections: dict[uuid.UUID, SectionInfo]
-    block_names: dict[uuid.UUID, str]
-    blocked_in_layout: frozenset[uuid.UUID]
-
-    @property
-    def seat_count(self) -> int:
-        return len(self.by_index)
+_LAYOUTS = table_of(Layout)
+_SECTIONS = table_of(Section)
+_BLOCKS = table_of(Block)
+_SEATS = table_of(Seat)
+# The seat index, then the columns of a SeatColumns, in its order.
+_SEAT_COLUMNS = (
+    _SEATS.c.seat_index,
+    _SEATS.c.id,
+    _SEATS.c.block_id,
+    _SEATS.c.row,
+    _SEATS.c.number,
+    _SEATS.c.x,
+    _SEATS.c.y,
+    _SEATS.c.category,
+    _SEATS.c.status,
+    _SEATS.c.rank,
+    _SEATS.c.aisle_before,
+    _SEATS.c.aisle_after,
+    _SEATS.c.companion_of,
+)
 
 
 @dataclass(frozen=True)
@@ -66,49 +62,64 @@ class EventContext:
 
 
 async def load_seat_map(session: AsyncSession, layout_id: uuid.UUID) -> LayoutSeatMap:
-    sections = {
-        row.id: SectionInfo(row.id, row.name, row.section_type, row.capacity, row.price_tier)
+    """Read a layout's structure and build its map (Core queries: no ORM objects per seat)."""
+    layout = (
+        await session.execute(
+            sa.select(_LAYOUTS.c.focal_x, _LAYOUTS.c.focal_y).where(_LAYOUTS.c.id == layout_id)
+        )
+    ).one()
+    sections = [
+        SectionInfo(
+            row.id,
+            row.name,
+            row.section_type,
+            row.capacity,
+            row.price_tier,
+            focal_point_of(row.focal_x, row.focal_y),
+        )
         for row in await session.execute(
             sa.select(
-                Section.id, Section.name, Section.section_type, Section.capacity, Section.price_tier
-            ).where(Section.layout_id == layout_id)
+                _SECTIONS.c.id,
+                _SECTIONS.c.name,
+                _SECTIONS.c.section_type,
+                _SECTIONS.c.capacity,
+                _SECTIONS.c.price_tier,
+                _SECTIONS.c.focal_x,
+                _SECTIONS.c.focal_y,
+            )
+            .where(_SECTIONS.c.layout_id == layout_id)
+            .order_by(_SECTIONS.c.position)
         )
-    }
-    block_names = {
-        row.id: row.name
+    ]
+    blocks = [
+        BlockRecord(row.id, row.section_id, row.name)
         for row in await session.execute(
-            sa.select(Block.id, Block.name).where(Block.layout_id == layout_id)
+            sa.select(_BLOCKS.c.id, _BLOCKS.c.section_id, _BLOCKS.c.name).where(
+                _BLOCKS.c.layout_id == layout_id
+            )
         )
-    }
-    by_index: list[SeatInfo] = []
-    blocked: set[uuid.UUID] = set()
-    rows = await session.execute(
-        sa.select(
-            Seat.id,
-            Seat.seat_index,
-            Seat.section_id,
-            Seat.block_id,
-            Seat.row,
-            Seat.number,
-            Seat.status,
+    ]
+    # Paused across the read too, so for other tasks as well: for a few tenths of a second,
+    # once per layout per process.
+    with cycle_collector_paused():
+        rows = (
+            await session.execute(
+                sa.select(*_SEAT_COLUMNS)
+                .where(_SEATS.c.layout_id == layout_id)
+                .order_by(_SEATS.c.seat_index)
+            )
+        ).all()
+        indexes, *columns = zip(*rows, strict=True) if rows else [()] * len(_SEAT_COLUMNS)
+        del rows
+        if indexes != tuple(range(len(indexes))):
+            raise AssertionError(f"layout {layout_id}: seat indexes are not 0 .. n-1")
+        return build_seat_map(
+            layout_id=layout_id,
+            focal_point=focal_point_of(layout.focal_x, layout.focal_y),
+            sections=sections,
+            blocks=blocks,
+            seats=SeatColumns(*columns),
         )
-        .where(Seat.layout_id == layout_id)
-        .order_by(Seat.seat_index)
-    )
-    for row in rows:
-        by_index.append(
-            SeatInfo(row.id, row.seat_index, row.section_id, row.block_id, row.row, row.number)
-        )
-        if row.status is LayoutSeatStatus.BLOCKED:
-            blocked.add(row.id)
-    return LayoutSeatMap(
-        layout_id=layout_id,
-        seats={seat.seat_id: seat for seat in by_index},
-        by_index=by_index,
-        sections=sections,
-        block_names=block_names,
-        blocked_in_layout=frozenset(blocked),
-    )
 
 
 class SeatMapCache:

@@ -33,6 +33,7 @@ class Layout(Identified, TenantOwned, Timestamped, Base):
         sa.CheckConstraint("total_capacity >= 0", name="total_capacity_not_negative"),
         sa.CheckConstraint("seat_count >= 0", name="seat_count_not_negative"),
         sa.CheckConstraint("version >= 1", name="version_positive"),
+        sa.CheckConstraint("(focal_x IS NULL) = (focal_y IS NULL)", name="focal_point_whole"),
         sa.Index("ix_layouts_organization_id_venue_id", "organization_id", "venue_id"),
     )
 
@@ -46,4 +47,6 @@ class Layout(Identified, TenantOwned, Timestamped, Base):
     )
     version: Mapped[int] = mapped_column(default=1)
     lineage_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
+    focal_x: Mapped[float | None] = mapped_column(sa.Float)  # the focal point, both or neither
+    focal_y: Mapped[float | None] = mapped_column(sa.Float)
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)

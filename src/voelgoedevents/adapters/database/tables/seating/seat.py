@@ -3,6 +3,10 @@
 ``seat_index`` (0 .. n-1 within the layout) is the seat's bit offset in every per-event bitmap;
 it is assigned at import and never changes while the layout lives. ``status`` is the layout-wide
 state (``available`` or ``blocked``); held and sold are per event, in ``event_seats``.
+
+What seat selection reads for every seat of a map is a column, not a key of ``metadata``: a
+100,000-seat map is read without decoding any JSON. ``companion_of`` is the ``seat_index`` of
+the wheelchair space that names this seat as its companion, in the same layout.
 """
 
 from __future__ import annotations
@@ -34,6 +38,9 @@ class Seat(Identified, TenantOwned, Timestamped, Base):
         sa.UniqueConstraint("id", "layout_id", "organization_id"),
         sa.UniqueConstraint("section_id", "row", "number"),
         sa.UniqueConstraint("layout_id", "seat_index"),
+        sa.ForeignKeyConstraint(
+            ["companion_of", "layout_id"], ["seats.seat_index", "seats.layout_id"]
+        ),
         sa.CheckConstraint("seat_index >= 0", name="seat_index_not_negative"),
         sa.Index("ix_seats_block_id", "block_id"),
     )
@@ -52,4 +59,8 @@ class Seat(Identified, TenantOwned, Timestamped, Base):
     status: Mapped[LayoutSeatStatus] = mapped_column(
         enum_column(LayoutSeatStatus, "status"), default=LayoutSeatStatus.AVAILABLE
     )
+    rank: Mapped[float | None] = mapped_column(sa.Float)
+    aisle_before: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    aisle_after: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    companion_of: Mapped[int | None] = mapped_column()
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)

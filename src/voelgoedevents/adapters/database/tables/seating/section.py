@@ -31,6 +31,7 @@ class Section(Identified, TenantOwned, Timestamped, Base):
         sa.UniqueConstraint("layout_id", "position"),
         sa.CheckConstraint("capacity >= 0", name="capacity_not_negative"),
         sa.CheckConstraint("position >= 0", name="position_not_negative"),
+        sa.CheckConstraint("(focal_x IS NULL) = (focal_y IS NULL)", name="focal_point_whole"),
     )
 
     layout_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
@@ -39,4 +40,6 @@ class Section(Identified, TenantOwned, Timestamped, Base):
     section_type: Mapped[SectionType] = mapped_column(enum_column(SectionType, "section_type"))
     capacity: Mapped[int] = mapped_column()
     price_tier: Mapped[str | None] = mapped_column(sa.String(50))
+    focal_x: Mapped[float | None] = mapped_column(sa.Float)  # the focal point, both or neither
+    focal_y: Mapped[float | None] = mapped_column(sa.Float)
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
