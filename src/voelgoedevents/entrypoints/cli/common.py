@@ -22,11 +22,12 @@ from rich.markup import escape
 from sqlalchemy.exc import DBAPIError
 from typer.core import TyperGroup
 
-from voelgoedevents.bootstrap import Services, build_services
+from voelgoedevents.bootstrap import build_services
 from voelgoedevents.domain.errors import DomainError, InvalidDocument
 from voelgoedevents.entrypoints.cli.database import reason, require_current_schema
 from voelgoedevents.entrypoints.cli.output import EXIT_REFUSED, EXIT_SETUP, errors, fail
 from voelgoedevents.settings import SettingsError, load_settings
+from voelgoedevents.workflows.services import Services
 from voelgoedevents.workflows.tenancy import find_organization
 
 T = TypeVar("T")

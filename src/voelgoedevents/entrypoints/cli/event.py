@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.events.event import EventSpec, EventStatus
 from voelgoedevents.entrypoints.cli.common import (
     every_page,
@@ -19,6 +18,7 @@ from voelgoedevents.workflows import listing
 from voelgoedevents.workflows.events.create_event import create_event
 from voelgoedevents.workflows.events.event_status import change_event_status, get_event
 from voelgoedevents.workflows.seating.import_layout import get_layout
+from voelgoedevents.workflows.services import Services
 from voelgoedevents.workflows.views import EventView
 
 app = typer.Typer(help="Events: create, list, show, publish, cancel.", no_args_is_help=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.access import ApiKeySpec, Role
 from voelgoedevents.entrypoints.cli.common import (
     organization_id,
@@ -15,6 +14,7 @@ from voelgoedevents.entrypoints.cli.common import (
 from voelgoedevents.entrypoints.cli.output import JSON, fail, print_json, show, show_rows
 from voelgoedevents.workflows import access
 from voelgoedevents.workflows.access import ApiKeyView
+from voelgoedevents.workflows.services import Services
 
 app = typer.Typer(help="API keys: create (shown once), list, revoke.", no_args_is_help=True)
 

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import typer
 
-from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.seating.generator import generate_layout
 from voelgoedevents.domain.seating.layout import (
     LayoutDocument,
@@ -35,6 +34,7 @@ from voelgoedevents.entrypoints.cli.progress import steps
 from voelgoedevents.workflows import listing
 from voelgoedevents.workflows.seating.import_layout import export_layout, import_layout
 from voelgoedevents.workflows.seating.layout_lifecycle import change_layout_status, copy_layout
+from voelgoedevents.workflows.services import Services
 from voelgoedevents.workflows.views import LayoutView
 
 app = typer.Typer(help="Venue layouts: documents in and out, lifecycle.", no_args_is_help=True)

@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from voelgoedevents.adapters.cache.port import EventKey
-from voelgoedevents.bootstrap import Services, build_services
+from voelgoedevents.bootstrap import build_services
 from voelgoedevents.entrypoints.cli.common import organization_id, parse_uuid, run_workflow
 from voelgoedevents.entrypoints.cli.database import require_ready
 from voelgoedevents.entrypoints.cli.output import (
@@ -28,6 +28,7 @@ from voelgoedevents.entrypoints.cli.output import (
 )
 from voelgoedevents.entrypoints.cli.progress import Step, steps
 from voelgoedevents.settings import load_settings
+from voelgoedevents.workflows.services import Services
 from voelgoedevents.workflows.ticketing.cache_sync import (
     DriftReport,
     rebuild_event_cache,

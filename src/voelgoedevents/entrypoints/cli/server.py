@@ -14,7 +14,7 @@ import typer
 import uvicorn
 
 from voelgoedevents.adapters.database.migrate import upgrade
-from voelgoedevents.bootstrap import Services, build_services
+from voelgoedevents.bootstrap import build_services
 from voelgoedevents.domain.access import ApiKeySpec, Role, stream_token
 from voelgoedevents.domain.events.event import EventSpec, EventStatus
 from voelgoedevents.domain.seating.generator import generate_layout
@@ -30,6 +30,7 @@ from voelgoedevents.workflows.events.create_event import create_event
 from voelgoedevents.workflows.events.event_status import change_event_status
 from voelgoedevents.workflows.seating.import_layout import import_layout
 from voelgoedevents.workflows.seating.layout_lifecycle import change_layout_status
+from voelgoedevents.workflows.services import Services
 
 APP = "voelgoedevents.entrypoints.api.app:create_app"
 DEMO_SLUG = "demo"

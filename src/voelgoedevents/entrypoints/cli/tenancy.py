@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.tenancy import OrganizationSpec
 from voelgoedevents.domain.venue import VenueSpec
 from voelgoedevents.entrypoints.cli.common import (
@@ -15,6 +14,7 @@ from voelgoedevents.entrypoints.cli.common import (
 )
 from voelgoedevents.entrypoints.cli.output import JSON, show, show_rows
 from voelgoedevents.workflows import listing
+from voelgoedevents.workflows.services import Services
 from voelgoedevents.workflows.tenancy import create_organization, create_venue, list_organizations
 from voelgoedevents.workflows.views import VenueView
 
