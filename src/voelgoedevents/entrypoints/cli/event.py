@@ -1,4 +1,4 @@
-"""`voelgoed event ...`: create events and move them through their lifecycle."""
+"""`voelgoed event ...`: create, list and show events, and move them through their lifecycle."""
 
 from __future__ import annotations
 
@@ -6,16 +6,22 @@ import typer
 
 from voelgoedevents.domain.events.event import EventSpec, EventStatus
 from voelgoedevents.entrypoints.cli.common import (
+    every_page,
     organization_id,
     parse_uuid,
-    print_json,
     run_workflow,
     valid,
 )
+from voelgoedevents.entrypoints.cli.output import JSON, show, show_rows
+from voelgoedevents.entrypoints.cli.progress import steps
+from voelgoedevents.workflows import listing
 from voelgoedevents.workflows.events.create_event import create_event
-from voelgoedevents.workflows.events.event_status import change_event_status
+from voelgoedevents.workflows.events.event_status import change_event_status, get_event
+from voelgoedevents.workflows.seating.import_layout import get_layout
+from voelgoedevents.workflows.services import Services
+from voelgoedevents.workflows.views import EventView
 
-app = typer.Typer(help="Events: create, publish, cancel.", no_args_is_help=True)
+app = typer.Typer(help="Events: create, list, show, publish, cancel.", no_args_is_help=True)
 
 
 @app.command()
@@ -28,6 +34,7 @@ def create(
     end: str = typer.Option(..., help="End, ISO 8601 with a zone."),
     sale_start: str | None = typer.Option(None, help="Sales open (default: on publishing)."),
     capacity: int | None = typer.Option(None, help="General admission capacity."),
+    as_json: bool = JSON,
 ) -> None:
     """Create a draft event (a seated event gets its seat inventory now)."""
     spec = valid(
@@ -41,22 +48,76 @@ def create(
         capacity=capacity,
     )
 
-    async def work(services):  # type: ignore[no-untyped-def]
-        return await create_event(
-            services, organization_id=await organization_id(services, org), spec=spec
+    async def work(services: Services) -> EventView:
+        with steps("creating the event", 2 if spec.layout_id else 1) as step:
+            org_id = await organization_id(services, org)
+            places = "its places"
+            if spec.layout_id is not None:
+                step("reading the layout")
+                seated = await get_layout(
+                    services, organization_id=org_id, layout_id=spec.layout_id
+                )
+                places = f"{seated.seat_count:,} seats"
+            step(f"writing the event and {places}")
+            return await create_event(services, organization_id=org_id, spec=spec)
+
+    show(run_workflow(work), as_json)
+
+
+@app.command("list")
+def list_(
+    org: str = typer.Option(..., help="Organisation slug or id."), as_json: bool = JSON
+) -> None:
+    """List an organisation's events, oldest first."""
+
+    async def work(services: Services) -> list[EventView]:
+        org_id = await organization_id(services, org)
+        return await every_page(
+            lambda cursor: listing.list_events(
+                services, organization_id=org_id, cursor=cursor, limit=listing.MAX_LIMIT
+            )
         )
 
-    print_json(run_workflow(work))
+    show_rows(
+        run_workflow(work),
+        [
+            ("id", "id"),
+            ("name", "name"),
+            ("status", "status"),
+            ("starts", "start_at"),
+            ("capacity", "capacity"),
+            ("layout", "layout_id"),
+        ],
+        as_json,
+    )
+
+
+@app.command("show")
+def show_(
+    event: str = typer.Argument(..., help="Event id."),
+    org: str = typer.Option(..., help="Organisation slug or id."),
+    as_json: bool = JSON,
+) -> None:
+    """Show one event: its schedule, status, layout and settings."""
+    event_id = parse_uuid(event, "event")
+
+    async def work(services: Services) -> EventView:
+        return await get_event(
+            services, organization_id=await organization_id(services, org), event_id=event_id
+        )
+
+    show(run_workflow(work), as_json)
 
 
 def _status_command(verb: str, target: EventStatus, help_text: str) -> None:
     def command(
         event: str = typer.Argument(..., help="Event id."),
         org: str = typer.Option(..., help="Organisation slug or id."),
+        as_json: bool = JSON,
     ) -> None:
         event_id = parse_uuid(event, "event")
 
-        async def work(services):  # type: ignore[no-untyped-def]
+        async def work(services: Services) -> EventView:
             return await change_event_status(
                 services,
                 organization_id=await organization_id(services, org),
@@ -64,7 +125,7 @@ def _status_command(verb: str, target: EventStatus, help_text: str) -> None:
                 target=target,
             )
 
-        print_json(run_workflow(work))
+        show(run_workflow(work), as_json)
 
     command.__doc__ = help_text
     app.command(verb)(command)

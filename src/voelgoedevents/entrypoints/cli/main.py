@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from voelgoedevents.entrypoints.cli import db, event, keys, layout, operations, server
+from voelgoedevents.entrypoints.cli import bench, db, event, keys, layout, operations, server
+from voelgoedevents.entrypoints.cli.common import OneLineErrors
+from voelgoedevents.entrypoints.cli.output import EXIT_CODES
 from voelgoedevents.entrypoints.cli.tenancy import org_app, venue_app
 
 app = typer.Typer(
-    help="VoelgoedEvents seating engine: venues, layouts, events, holds.",
+    cls=OneLineErrors,
+    help="VoelgoedEvents seating engine: venues, layouts, events, holds. Records print as "
+    "tables, or as JSON with --json; errors print one line.",
+    epilog=EXIT_CODES,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
@@ -23,7 +28,7 @@ app.add_typer(keys.app, name="key")
 app.command("worker")(operations.worker)
 app.command("serve")(server.serve)
 app.command("demo")(server.demo)
-app.command("bench")(operations.bench)
+app.command("bench")(bench.bench)
 app.command("openapi")(operations.openapi)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import tempfile
 import uuid
 from dataclasses import dataclass
@@ -13,21 +14,23 @@ import typer
 import uvicorn
 
 from voelgoedevents.adapters.database.migrate import upgrade
-from voelgoedevents.bootstrap import Services, build_services
+from voelgoedevents.bootstrap import build_services
 from voelgoedevents.domain.access import ApiKeySpec, Role, stream_token
 from voelgoedevents.domain.events.event import EventSpec, EventStatus
 from voelgoedevents.domain.seating.generator import generate_layout
 from voelgoedevents.domain.seating.layout import LayoutStatus
 from voelgoedevents.domain.tenancy import OrganizationSpec
 from voelgoedevents.domain.venue import VenueSpec
-from voelgoedevents.entrypoints.cli.common import console, fail
+from voelgoedevents.entrypoints.cli.database import require_reachable, require_ready, shown
+from voelgoedevents.entrypoints.cli.output import EXIT_SETUP, console, fail
 from voelgoedevents.logs import UVICORN_LOG_CONFIG
-from voelgoedevents.settings import Settings, SettingsError, load_settings
+from voelgoedevents.settings import Settings, load_settings
 from voelgoedevents.workflows import access, listing, tenancy
 from voelgoedevents.workflows.events.create_event import create_event
 from voelgoedevents.workflows.events.event_status import change_event_status
 from voelgoedevents.workflows.seating.import_layout import import_layout
 from voelgoedevents.workflows.seating.layout_lifecycle import change_layout_status
+from voelgoedevents.workflows.services import Services
 
 APP = "voelgoedevents.entrypoints.api.app:create_app"
 DEMO_SLUG = "demo"
@@ -37,11 +40,26 @@ DEMO_SLUG = "demo"
 WORKER_HEALTHCHECK_SECONDS = 30
 
 
-def _settings() -> Settings:
+def require_free_port(host: str, port: int) -> None:
+    """Refuse, before anything is set up, an address another program listens on: otherwise
+    `demo` would create its data and print commands aimed at that other server."""
     try:
-        return load_settings()
-    except SettingsError as exc:
-        raise fail(str(exc), 2) from None
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as exc:
+        raise fail(f"cannot listen on {host!r}: {exc.strerror}; check --host", EXIT_SETUP) from None
+    with socket.socket(family, kind, proto) as probe:
+        # As uvicorn binds: a port left in TIME_WAIT by a server just stopped is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise fail(
+                f"cannot listen on {host}:{port} ({exc.strerror}): another program has it; "
+                "choose another port with --port",
+                EXIT_SETUP,
+            ) from None
 
 
 def serve(
@@ -49,14 +67,17 @@ def serve(
     port: int = typer.Option(8000, min=1, max=65535),
     workers: int = typer.Option(1, min=1, max=64, help="Server processes (more need Redis)."),
 ) -> None:
-    """Serve the HTTP API (each process also runs the hold sweeper)."""
-    settings = _settings()
+    """Serve the HTTP API (each process also runs the hold sweeper). Refuses to start on a
+    database that is not migrated to this version (`voelgoed db upgrade`)."""
+    settings = load_settings()
     if workers > 1 and not settings.redis.enabled:
         raise fail(
             "several workers need Redis (set VOELGOED_REDIS_URL): without it the locks, the "
             "cache and the live seat feed live inside one process",
-            2,
+            EXIT_SETUP,
         )
+    require_free_port(host, port)
+    asyncio.run(require_ready(settings.database.url))
     if workers > 1:  # every process writes its metrics where any process can add them up
         os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="voelgoed-"))
     uvicorn.run(
@@ -77,7 +98,9 @@ def demo(
 ) -> None:
     """Set up a demo (organisation, venue, 800-seat theatre, an event on sale), print a key
     and the URLs to try, and serve. Runs with no servers at all on the embedded default."""
-    settings = _settings()
+    settings = load_settings()
+    require_free_port(host, port)
+    asyncio.run(require_reachable(settings.database.url, create=True))
     upgrade(settings.database.url)
     seeded = asyncio.run(_seed(settings))
     base = f"http://{host}:{port}"
@@ -88,7 +111,7 @@ def demo(
     event = f"{base}/events/{seeded.event_id}"
     console.print(
         f"""
-[bold]VoelgoedEvents seating engine: demo[/]  (database: {settings.database.url})
+[bold]VoelgoedEvents seating engine: demo[/]  (database: {shown(settings.database.url)})
 
   API key (admin, shown once): {seeded.key}
   Event on sale:               {seeded.event_id}
