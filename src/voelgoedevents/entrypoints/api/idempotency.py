@@ -19,13 +19,13 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from voelgoedevents.bootstrap import Services
 from voelgoedevents.workflows.access import (
     RENEW_SECONDS,
     abandon_idempotent,
     finish_idempotent,
     renew_idempotent,
 )
+from voelgoedevents.workflows.services import Services
 
 log = logging.getLogger("voelgoedevents.api")
 SETTLE_ATTEMPTS = 3
