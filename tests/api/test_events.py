@@ -238,7 +238,7 @@ async def test_postpone_keeps_holds_and_stops_sales_until_rescheduled(
     assert rescheduled.status_code == 200, rescheduled.text
     event = rescheduled.json()
     assert (event["status"], event["start_at"], event["end_at"]) == (
-        "postponed",
+        "published",  # it sells again: its status says so (it said `postponed`)
         "2030-06-01T19:00:00Z",
         "2030-06-01T22:00:00Z",
     )
@@ -248,6 +248,34 @@ async def test_postpone_keeps_holds_and_stops_sales_until_rescheduled(
     assert (await hold(world, event_id, seat_ids=seats[1:2])).status_code == 201
     sold = await world.call("POST", f"/holds/{kept['id']}/order", "sales")
     assert sold.status_code == 201, sold.text
+
+
+async def test_an_event_rescheduled_before_reschedules_republished_is_published_too(
+    world: ApiWorld, hold_services: Services, clock: ManualClock
+) -> None:
+    """Events rescheduled earlier are stored `postponed` with `rescheduled_at` set. They still
+    sell, and now read and move as the published events they are; a new postponement clears
+    the date and stops sales as for any other event."""
+    event_id, seats = world.event_id, world.seat_ids
+    assert (await world.call("POST", f"/events/{event_id}/postpone")).status_code == 200
+    async with hold_services.engine.begin() as connection:
+        await connection.execute(
+            sa.update(Event).where(Event.id == uuid.UUID(event_id)).values(rescheduled_at=clock.now)
+        )
+    read = (await world.call("GET", f"/events/{event_id}", "read")).json()
+    assert (read["status"], read["rescheduled_at"] is not None) == ("published", True)
+    listed = (await world.call("GET", "/events", "read")).json()["items"]
+    assert [e["status"] for e in listed if e["id"] == event_id] == ["published"]
+    assert (await hold(world, event_id, seat_ids=seats[:1])).status_code == 201
+    dates = {"start_at": "2030-06-01T19:00:00Z", "end_at": "2030-06-01T22:00:00Z"}
+    again = await world.call("POST", f"/events/{event_id}/reschedule", json=dates)
+    problem(again, 409, "invalid_transition")  # published: postpone it first
+    postponed = await world.call("POST", f"/events/{event_id}/postpone")
+    assert (postponed.json()["status"], postponed.json()["rescheduled_at"]) == ("postponed", None)
+    problem(await hold(world, event_id, seat_ids=seats[1:2]), 409, "event_not_on_sale")
+    live = await world.call("POST", f"/events/{event_id}/reschedule", json=dates)
+    assert live.json()["status"] == "published"
+    assert (await world.call("POST", f"/events/{event_id}/go-live")).json()["status"] == "live"
 
 
 async def test_cancel_expires_every_active_hold_and_refuses_new_ones(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from typing import Any
 
 import httpx
 import pytest
@@ -18,6 +19,7 @@ from voelgoedevents.adapters.cache.redis_cache import RedisSeatCache
 from voelgoedevents.adapters.database.ledger.locks import lock_event_sales
 from voelgoedevents.adapters.database.tables import IdempotencyRecord, SeatHold
 from voelgoedevents.bootstrap import Services
+from voelgoedevents.entrypoints.api.app import create_app
 from voelgoedevents.entrypoints.api.middleware import request_digest
 from voelgoedevents.workflows.access import (
     IN_FLIGHT_LEASE,
@@ -281,3 +283,129 @@ async def hold_services_caller(world: ApiWorld, services: Services) -> Caller:
     caller = await Authenticator(services).caller(world.keys["sales"])
     assert caller is not None
     return caller
+
+
+# --- the lease: kept while the request runs, settled before the answer leaves --------------
+
+
+@pytest.mark.parametrize("hold_services", ["database"], indirect=True)
+async def test_a_request_slower_than_the_lease_keeps_its_key(
+    world: ApiWorld, hold_services: Services, clock: ManualClock
+) -> None:
+    """The lease is short so that a dead attempt's key is free within seconds; a live one
+    renews it while it runs, so a duplicate still gets 409 long after the lease would have
+    lapsed, and no second hold is made."""
+    seats = [world.seat_ids[0]]
+    async with hold_services.uow() as uow:
+        await lock_event_sales(uow.session, uuid.UUID(world.event_id), exclusive=True)
+        first = asyncio.create_task(reserve(world, seats, headers=keyed("slow")))
+        await _wait_for_a_blocked_advisory_lock(hold_services)
+        for _ in range(3):
+            clock.advance(IN_FLIGHT_LEASE.total_seconds() * 2)
+            await _until_renewed_past(hold_services, "slow", clock)
+            duplicate = await reserve(world, seats, headers=keyed("slow"))
+            assert_problem(duplicate, 409, "idempotency_key_in_flight")
+        assert not first.done()
+    answer: httpx.Response = await asyncio.wait_for(first, timeout=10)
+    assert answer.status_code == 201, answer.text
+    assert_replayed(await reserve(world, seats, headers=keyed("slow")), answer)
+    assert await hold_count(hold_services) == 1
+
+
+async def _until_renewed_past(services: Services, key: str, clock: ManualClock) -> None:
+    """Until the request holding ``key`` renewed its lease from the clock's present time (it
+    renews every RENEW_SECONDS of real time; liveness bound ~5 s)."""
+    for _ in range(250):
+        async with services.engine.connect() as connection:
+            until = await connection.scalar(
+                sa.select(IdempotencyRecord.lease_until).where(IdempotencyRecord.key == key)
+            )
+        if until is not None and until > clock.now:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the request holding the key never renewed its lease")
+
+
+async def _keyed_asgi_call(
+    app: Any, token: str, path: str, body: dict[str, Any], key: str, on_last_bytes: Any
+) -> int:
+    """One request straight into the ASGI app, calling ``on_last_bytes()`` at the moment the
+    answer's final body message is sent, before the client could have it all."""
+    raw = json.dumps(body).encode()
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"authorization", f"Bearer {token}".encode()),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(raw)).encode()),
+            (b"idempotency-key", key.encode()),
+        ],
+        "client": ("127.0.0.1", 50000),
+        "server": ("api", 80),
+    }
+    messages = [{"type": "http.request", "body": raw, "more_body": False}]
+    status = 0
+
+    async def receive() -> dict[str, Any]:
+        if messages:
+            return messages.pop()
+        await asyncio.sleep(3600)  # the client never hangs up
+        raise AssertionError("unreachable")
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body" and not message.get("more_body", False):
+            await on_last_bytes()
+
+    await app(scope, receive, send)
+    return status
+
+
+@pytest.mark.parametrize("hold_services", ["redis"], indirect=True)
+async def test_an_answered_request_never_leaves_its_key_in_flight(
+    world: ApiWorld, hold_services: Services
+) -> None:
+    """Whatever the answer (stored or not: 201, 409, 403, a 503), the key's record is settled
+    before the answer's last bytes are sent: a client that has its answer and retries at once
+    never gets `idempotency_key_in_flight`. (The record used to be settled after the answer had
+    gone out.)"""
+    cache = hold_services.cache
+    assert isinstance(cache, RedisSeatCache)
+    event = EventKey(uuid.UUID(world.organization_id), uuid.UUID(world.event_id))
+    path = f"/events/{world.event_id}/holds"
+    app = create_app(services=hold_services, background=False)
+    seen: dict[str, dict[str, str]] = {}
+    cases = [
+        ("made", "sales", [world.seat_ids[0]], 201, "done"),
+        ("taken", "sales", [world.seat_ids[0]], 409, "done"),
+        ("weak-key", "read", [world.seat_ids[1]], 403, None),
+        ("busy", "sales", [world.seat_ids[2]], 503, None),
+    ]
+    lock = cache.keys(event).seat_lock(uuid.UUID(world.seat_ids[2]))
+    await cache.client.set(lock, "another-request", px=60_000)
+    try:
+        async with app.router.lifespan_context(app):
+            for key, role, seats, expected, kept in cases:
+
+                async def on_last_bytes(key: str = key) -> None:
+                    seen[key] = await stored_keys(hold_services)
+
+                body = {"seat_ids": seats, "holder_ref": "alice"}
+                status = await _keyed_asgi_call(
+                    app, world.keys[role], path, body, key, on_last_bytes
+                )
+                assert status == expected, (key, status)
+                assert seen[key].get(key) == kept, (key, seen[key])
+    finally:
+        await cache.client.delete(lock)
+    assert "in_flight" not in {state for states in seen.values() for state in states.values()}

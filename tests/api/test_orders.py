@@ -4,11 +4,13 @@ are refused, the hold's history, and orders read, cancelled and refunded by an a
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import httpx
 
 from api.conftest import ApiWorld, build_world
 from voelgoedevents.bootstrap import Services
+from voelgoedevents.workflows.ticketing.expire_holds import sweep_once
 
 from support.api import (
     AVAILABLE,
@@ -68,6 +70,31 @@ async def test_selling_an_expired_hold_is_refused(
     assert (await get_hold(world, hold["id"]))["order_id"] is None
     orders = await world.call("GET", f"/events/{world.event_id}/orders", "read")
     assert orders.json()["items"] == []
+
+
+async def test_a_lapsed_hold_answers_hold_expired_before_and_after_the_sweeper(
+    world: ApiWorld, clock: ManualClock, hold_services: Services
+) -> None:
+    """It answered `hold_expired` until the sweeper marked the hold, then `hold_not_active`:
+    one situation, two codes. Now the same code, with `held_until`, either side of the sweep,
+    for selling and for extending."""
+    hold = await hold_ok(world, [world.seat_ids[0]])
+    clock.advance(601)
+    answers = []
+    for swept in (False, True):
+        if swept:
+            assert await sweep_once(hold_services) == 1
+            assert (await get_hold(world, hold["id"]))["status"] == "expired"
+        async with Unchanged(hold_services, world):
+            for action in ("order", "extend"):
+                refused = await world.call("POST", f"/holds/{hold['id']}/{action}", "sales")
+                body = assert_problem(refused, 409, "hold_expired")
+                answers.append((action, body["held_until"], body["current_status"]))
+    held_until = datetime.fromisoformat(hold["held_until"])
+    assert {(datetime.fromisoformat(until), status) for _, until, status in answers} == {
+        (held_until, "expired")
+    }
+    assert len(answers) == 4
 
 
 async def test_selling_a_released_hold_is_refused(world: ApiWorld, hold_services: Services) -> None:

@@ -22,10 +22,12 @@ from voelgoedevents.adapters.database.ledger import audit
 from voelgoedevents.adapters.database.tables import ApiKey, SeatStateChange, Section
 from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.ticketing.states import SeatState
+from voelgoedevents.workflows.paging import ListScope, encode_cursor
 
-from support.api import assert_problem, hold_ok, sell_ok
+from support.api import assert_problem, get_hold, hold_ok, sell_ok, standing_ok
 from support.api_checks import check_pagination, cursor_of, invalid, walk_pages
 from support.clock import ManualClock
+from support.factories import small_document
 
 pytestmark = pytest.mark.parametrize("hold_services", ["embedded", "database"], indirect=True)
 
@@ -284,8 +286,12 @@ async def test_list_cursors_are_their_own_lists(world: ApiWorld, hold_services: 
         await world.call("GET", seats_path, "read", params={"cursor": real["sections"]}), "cursor"
     )
     invalid(await world.call("GET", "/events", "read", params={"cursor": history_cursor}), "cursor")
-    # A cursor that is well-formed but past the end is simply an empty last page.
-    beyond = await _get(world, hold_history, cursor=cursor_of({"c": 2**63 - 1}))
+    # A cursor of this list that is well-formed but past the end is simply an empty last page.
+    scope = ListScope(
+        "history", (uuid.UUID(world.organization_id), None, None, uuid.UUID(hold["id"]))
+    )
+    end = encode_cursor(hold_services.settings.api.secret, scope, {"c": 2**63 - 1})
+    beyond = await _get(world, hold_history, cursor=end)
     assert beyond == {"items": [], "next_cursor": None}
 
 
@@ -311,3 +317,137 @@ async def test_another_organisations_history_and_sections_are_not_found(
     their_history = await _get(other, f"/holds/{theirs_hold['id']}/history")
     assert [c["hold_id"] for c in their_history["items"]] == [theirs_hold["id"]]
     assert (await _get(world, f"/layouts/{world.layout_id}/sections"))["items"]
+
+
+# --- cursors belong to their list and its filters --------------------------------------------
+
+
+async def test_a_cursor_belongs_to_its_list_and_its_filters(
+    world: ApiWorld, hold_services: Services
+) -> None:
+    """A cursor of `/events` was accepted by `/venues` (both lists order by creation), and one
+    of a filtered list by the same list under other filters: the next page silently came from
+    another list. Now each is 422 naming `cursor`; the list's own cursor still continues it."""
+    other_venue = (await world.call("POST", "/venues", json={"name": "Annex"})).json()["id"]
+    assert (await world.call("POST", "/venues", json={"name": "Barn"})).status_code == 201
+    second_layout = await world.call(
+        "POST", f"/venues/{world.venue_id}/layouts", json=small_document()
+    )
+    assert second_layout.status_code == 201, second_layout.text
+    event_body = {
+        "venue_id": world.venue_id,
+        "layout_id": world.layout_id,
+        "name": "Matinee",
+        "start_at": "2030-04-02T14:00:00Z",
+        "end_at": "2030-04-02T17:00:00Z",
+    }
+    other_event = (await world.call("POST", "/events", json=event_body)).json()["id"]
+    for seat in world.seat_ids[:2]:
+        await hold_ok(world, [seat])
+    holds = f"/events/{world.event_id}/holds"
+
+    def first_cursor(page: dict[str, Any]) -> str:
+        assert page["next_cursor"], page
+        return str(page["next_cursor"])
+
+    events = first_cursor(await _get(world, "/events", limit=1))
+    first_layouts = await _get(world, "/layouts", venue_id=world.venue_id, limit=1)
+    in_venue = first_cursor(first_layouts)
+    active = first_cursor(await _get(world, holds, limit=1))
+    foreign: list[tuple[str, dict[str, Any]]] = [
+        ("/venues", {"cursor": events}),
+        ("/layouts", {"cursor": events}),
+        (f"/events/{world.event_id}/orders", {"cursor": events}),
+        ("/layouts", {"cursor": in_venue}),  # without the filter it was given with
+        ("/layouts", {"cursor": in_venue, "venue_id": other_venue}),
+        (holds, {"cursor": active, "active": "false"}),
+        (f"/events/{other_event}/holds", {"cursor": active}),
+        (f"/events/{world.event_id}/ticket-types", {"cursor": active}),
+        ("/events", {"cursor": events[:-2] + ("AA" if events[-2:] != "AA" else "BB")}),
+        ("/events", {"cursor": events.split(".")[0]}),  # the position without its seal
+    ]
+    for path, params in foreign:
+        invalid(await world.call("GET", path, "read", params=params), "cursor")
+    # Another organisation's lists take none of ours.
+    other = await build_world(world.client, hold_services)
+    invalid(await other.call("GET", "/events", "read", params={"cursor": events}), "cursor")
+    # Each cursor still continues its own list.
+    assert len((await _get(world, "/events", cursor=events))["items"]) == 1
+    following = await _get(world, "/layouts", venue_id=world.venue_id, cursor=in_venue)
+    assert {layout["id"] for layout in first_layouts["items"] + following["items"]} == {
+        world.layout_id,
+        second_layout.json()["id"],
+    }
+    assert len((await _get(world, holds, cursor=active))["items"]) == 1
+
+
+# --- the seats of listed holds and orders ---------------------------------------------------
+
+
+async def test_listed_holds_and_orders_show_their_seats_as_reading_one_does(
+    world: ApiWorld, hold_services: Services
+) -> None:
+    """`GET /events/{id}/holds` listed every seated hold with `seats: []` (and the orders list
+    its orders the same way) while `GET /holds/{id}` named the seats: one schema, two truths.
+    Now each listed hold and order is exactly what reading it alone answers."""
+    ids = world.seat_ids
+    pair = await hold_ok(world, [ids[0], ids[1]])
+    places = await standing_ok(world, 2)
+    sold = await hold_ok(world, [ids[2], ids[6]])
+    order = await sell_ok(world, sold["id"])
+    part = await hold_ok(world, [ids[5], ids[7]])
+    released = await world.call(
+        "POST", f"/holds/{part['id']}/release", "sales", json={"seat_ids": [ids[7]]}
+    )
+    assert released.status_code == 200, released.text
+    gone = await hold_ok(world, [ids[8]])
+    assert (await world.call("POST", f"/holds/{gone['id']}/release", "sales")).status_code == 200
+
+    listed = await walk_pages(
+        world.call, f"/events/{world.event_id}/holds", limit=2, role="read", active="false"
+    )
+    assert {hold["id"] for hold in listed} == {h["id"] for h in (pair, places, sold, part, gone)}
+    for hold in listed:
+        assert hold == await get_hold(world, hold["id"])
+    by_id = {hold["id"]: hold for hold in listed}
+    assert [s["seat_id"] for s in by_id[pair["id"]]["seats"]] == [ids[0], ids[1]]
+    assert [s["seat_id"] for s in by_id[part["id"]]["seats"]] == [ids[5]]
+    assert by_id[places["id"]]["quantity"] == 2
+    active = await _get(world, f"/events/{world.event_id}/holds")
+    assert {h["id"] for h in active["items"]} == {pair["id"], places["id"], part["id"]}
+    assert active["items"] == [by_id[h["id"]] for h in active["items"]]
+
+    orders = (await _get(world, f"/events/{world.event_id}/orders"))["items"]
+    assert [o["id"] for o in orders] == [order["id"]]
+    one = await world.call("GET", f"/orders/{order['id']}", "read")
+    assert orders[0] == one.json()
+    assert [s["seat_id"] for s in orders[0]["seats"]] == [ids[2], ids[6]]
+
+
+async def test_a_page_of_holds_reads_its_seats_in_one_query(
+    world: ApiWorld, hold_services: Services
+) -> None:
+    """Not one query per hold: a page of five holds reads the event's seats as often as a page
+    of one."""
+    for seat in world.seat_ids[:3] + world.seat_ids[4:6]:
+        await hold_ok(world, [seat])
+    path = f"/events/{world.event_id}/holds"
+    statements: list[str] = []
+
+    def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "event_seats" in statement:
+            statements.append(statement)
+
+    await _get(world, path)  # the seat map and the key, loaded once and remembered
+    engine = hold_services.engine.sync_engine
+    sa.event.listen(engine, "before_cursor_execute", note)
+    try:
+        counts = []
+        for limit in (1, 5):
+            statements.clear()
+            page = await _get(world, path, limit=limit)
+            assert len(page["items"]) == limit and all(h["seats"] for h in page["items"])
+            counts.append(len(statements))
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", note)
+    assert counts == [1, 1], counts

@@ -459,7 +459,11 @@ class HoldStateMachine(RuleBasedStateMachine):
             self.now + timedelta(seconds=HOLD_SECONDS),
             model.created_at + timedelta(seconds=MAX_HOLD_LIFE),
         )
-        if model.status != ACTIVE:
+        if model.status == EXPIRED:  # swept or not, an expired hold answers the same
+            note("extend: expired and swept")
+            with pytest.raises(HoldExpired):
+                self.run(call)
+        elif model.status != ACTIVE:
             note("extend: not active")
             with pytest.raises(HoldNotActive):
                 self.run(call)
@@ -490,6 +494,11 @@ class HoldStateMachine(RuleBasedStateMachine):
             note("sell: again, same order")
             order = self.run(call)
             assert order.id == model.order
+            return multiple()
+        if model.status == EXPIRED:
+            note("sell: expired and swept")
+            with pytest.raises(HoldExpired):
+                self.run(call)
             return multiple()
         if model.status != ACTIVE:
             note("sell: not active")

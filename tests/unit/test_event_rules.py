@@ -11,6 +11,8 @@ from voelgoedevents.domain.events.event import (
     EventSaleState,
     EventSchedule,
     EventStatus,
+    current_status,
+    rescheduled,
     transition_event,
 )
 
@@ -80,3 +82,22 @@ def test_lifecycle_transitions() -> None:
     ]:
         with pytest.raises(InvalidTransition):
             transition_event(source, target)
+
+
+def test_a_rescheduled_event_is_published_again() -> None:
+    """A postponed event that got its new date sells: it reported `postponed` all the same.
+    Rescheduling makes it `published`; one stored `postponed` with a date before that reads
+    (and moves) as published; only a postponed event without a date can be rescheduled."""
+    assert rescheduled(EventStatus.POSTPONED) is EventStatus.PUBLISHED
+    for status in set(EventStatus) - {EventStatus.POSTPONED}:
+        with pytest.raises(InvalidTransition):
+            rescheduled(status)
+    now = SCHEDULE.start_at
+    assert current_status(EventStatus.POSTPONED, now) is EventStatus.PUBLISHED
+    assert current_status(EventStatus.POSTPONED, None) is EventStatus.POSTPONED
+    for status in set(EventStatus) - {EventStatus.POSTPONED}:
+        assert current_status(status, now) is status
+    # Both kinds sell (inside the window), as the on-sale rule always said.
+    assert state(EventStatus.PUBLISHED, rescheduled=now).why_not_on_sale(now) == state(
+        EventStatus.POSTPONED, rescheduled=now
+    ).why_not_on_sale(now)

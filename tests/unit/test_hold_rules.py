@@ -57,6 +57,28 @@ def test_only_a_live_hold_is_sold_or_extended() -> None:
         ensure_live(hold(HoldStatus.CANCELLED), NOW)
 
 
+def test_an_expired_hold_is_expired_whether_or_not_it_was_swept() -> None:
+    """Selling a lapsed hold answered hold_expired before the sweeper ran and hold_not_active
+    after it: one situation, two codes. Swept or not (or expired early by the event's
+    cancellation), it is HoldExpired with its held_until."""
+    for snapshot in (
+        hold(until=NOW - timedelta(seconds=1)),  # lapsed, not yet swept
+        hold(HoldStatus.EXPIRED, until=NOW - timedelta(seconds=1)),  # swept
+        hold(HoldStatus.EXPIRED, until=NOW + timedelta(minutes=5)),  # the event was cancelled
+    ):
+        with pytest.raises(HoldExpired) as refused:
+            ensure_live(snapshot, NOW)
+        assert refused.value.details == {
+            "held_until": snapshot.held_until.isoformat(),
+            "status": "expired",
+        }
+        with pytest.raises(HoldExpired):
+            extended_until(snapshot, NOW, POLICY)
+    for status in (HoldStatus.CANCELLED, HoldStatus.CONVERTED):
+        with pytest.raises(HoldNotActive):
+            ensure_live(hold(status), NOW)
+
+
 def test_releasing_twice_is_a_no_op_but_a_sold_hold_refuses() -> None:
     assert not release_is_noop(hold())
     assert release_is_noop(hold(HoldStatus.EXPIRED))

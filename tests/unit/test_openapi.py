@@ -46,3 +46,26 @@ def test_each_operation_documents_the_problems_it_can_answer() -> None:
             for status, answer in operation["responses"].items():
                 if status >= "400" and (path, status) != ("/health", "503"):
                     assert list(answer["content"]) == ["application/problem+json"], where
+
+
+def test_every_list_parameter_is_described_with_its_default() -> None:
+    """`GET /events/{id}/holds` filtered `active=true` without saying so: every query parameter
+    of every operation says what it does, and those with a default name it."""
+    spec = create_app(load_settings()).openapi()
+    lists = 0
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            query = [p for p in operation.get("parameters", []) if p["in"] == "query"]
+            for parameter in query:
+                where = (method, path, parameter["name"])
+                assert len(parameter.get("description", "")) > 20, where
+            names = {p["name"]: p for p in query}
+            if "cursor" in names:  # a list
+                lists += 1
+                assert names["limit"]["schema"]["default"] in (50, 1_000), (method, path)
+                assert "null" in str(names["cursor"]["schema"]), (method, path)
+    assert lists == 12
+    holds = spec["paths"]["/events/{event_id}/holds"]["get"]["parameters"]
+    active = next(p for p in holds if p["name"] == "active")
+    assert active["schema"]["default"] is True
+    assert "`false`" in active["schema"]["description"]

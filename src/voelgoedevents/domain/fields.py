@@ -1,19 +1,22 @@
 """Field shapes the specs share: values both databases can store.
 
-PostgreSQL refuses values Python holds without complaint: a NUL character in text or JSON, NaN
-or Infinity in JSON, an integer past its 32-bit INTEGER columns, a time that cannot be written in
-UTC. Left to the
-database, each is a failed write (a server error); here it is bad input naming its field, the
-same on SQLite (which would store what PostgreSQL never could).
+PostgreSQL refuses values Python holds without complaint: a NUL character in text or JSON, a lone
+surrogate (``"\ud800"``: JSON may escape one, ``json.loads`` reads it, no driver can encode it),
+NaN or Infinity in JSON, an integer past its 32-bit INTEGER columns, a time that cannot be
+written in UTC. Left to the database, each is a failed write (a server error); here it is bad
+input naming its field, the same on SQLite (which would store what PostgreSQL never could).
+
+Every text a request carries (body fields, query parameters) is checked by ``PLAIN``, the one
+rule for text: ``Annotated[str, ..., PLAIN]`` or the ``Text`` shorthand.
 """
 
 from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, Field, JsonValue
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, JsonValue
 
 MAX_INTEGER = 2**31 - 1  # the INTEGER columns of both databases' schemas
 
@@ -21,16 +24,24 @@ MAX_INTEGER = 2**31 - 1  # the INTEGER columns of both databases' schemas
 def storable_text(value: str) -> str:
     if "\x00" in value:
         raise ValueError("must not contain the NUL character")
+    if not value.isascii():
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            raise ValueError("must be valid Unicode text (no lone surrogates)") from None
     return value
+
+
+def _plain_input(value: Any) -> Any:
+    """Before any other check of the field (its length, trimming): a lone surrogate would
+    otherwise fail some of them with pydantic's own words and pass others, so every text field
+    says the same thing. What is not text is left to the field's type to refuse."""
+    return storable_text(value) if isinstance(value, str) else value
 
 
 def _check_json(value: JsonValue) -> None:
     if isinstance(value, str):
         storable_text(value)
-        try:
-            value.encode()
-        except UnicodeEncodeError:
-            raise ValueError("must be valid Unicode text (no lone surrogates)") from None
     elif isinstance(value, float) and not math.isfinite(value):
         # JSON has no NaN or Infinity (json.loads reads them, and 1e400 as inf); jsonb refuses them.
         raise ValueError("must hold finite numbers only (no NaN or Infinity)")
@@ -57,7 +68,8 @@ def storable_time(value: datetime) -> datetime:
 
 
 # Append to a string's Annotated constraints: Annotated[str, StringConstraints(...), PLAIN].
-PLAIN = AfterValidator(storable_text)
+PLAIN = BeforeValidator(_plain_input)
+Text = Annotated[str, PLAIN]
 Count = Annotated[int, Field(ge=0, le=MAX_INTEGER)]
 JsonObject = Annotated[dict[str, JsonValue], AfterValidator(storable_json)]
 Instant = Annotated[AwareDatetime, AfterValidator(storable_time)]

@@ -30,7 +30,9 @@ class OrganizationSpec(BaseModel):
     name: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), PLAIN
     ]
-    slug: Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")]
+    slug: Annotated[
+        str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"), PLAIN
+    ]
     settings: JsonObject = Field(default_factory=dict)
 
     @field_validator("settings")

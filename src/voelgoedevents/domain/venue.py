@@ -29,7 +29,7 @@ class VenueSpec(BaseModel):
     city: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), PLAIN] = ""
     country: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), PLAIN] = ""
     postal_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20), PLAIN] = ""
-    timezone: str = "Africa/Johannesburg"
+    timezone: Annotated[str, PLAIN] = "Africa/Johannesburg"
     capacity: Count = 0
     settings: JsonObject = Field(default_factory=dict)
 

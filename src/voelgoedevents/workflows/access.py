@@ -148,10 +148,15 @@ class StoredAnswer:
     claimed_at: datetime | None = None  # "new": this request's claim, to finish or abandon it
 
 
-# A first attempt that died before it finished (a crash, a lost connection to the database) left
-# its record in flight; after this long a retry takes it over rather than getting 409 until the
-# record is purged. Far longer than any request runs.
-IN_FLIGHT_LEASE = timedelta(seconds=60)
+# A key in flight is held by a lease its request renews while it runs (every RENEW_SECONDS):
+# an attempt that died (a killed worker, a lost connection to the database) stops renewing, and
+# a retry takes the key over once the lease lapses, seconds later, instead of getting 409 for a
+# minute. Long enough that a renewal held up by a busy database does not lose a live claim.
+IN_FLIGHT_LEASE = timedelta(seconds=2)
+RENEW_SECONDS = 0.5
+# Records written by servers from before leases (none while they are upgraded): their claim
+# lapses a minute after it was made, as it did then.
+UNLEASED_CLAIM = timedelta(seconds=60)
 
 
 async def begin_idempotent(
@@ -169,21 +174,28 @@ async def begin_idempotent(
                 request_hash=request_hash,
                 state="in_flight",
                 created_at=now,
+                lease_until=now + IN_FLIGHT_LEASE,
             )
             .on_conflict_do_nothing()
             .returning(IdempotencyRecord.key)
         )
         claimed = inserted.first() is not None
-        if not claimed:  # taken: take it over only from an abandoned attempt
+        if not claimed:  # taken: take it over only from an attempt whose lease lapsed
             taken = await uow.session.execute(
                 sa.update(IdempotencyRecord)
                 .where(
                     *_record(key_id, key),
                     IdempotencyRecord.state == "in_flight",
                     IdempotencyRecord.request_hash == request_hash,
-                    IdempotencyRecord.created_at < now - IN_FLIGHT_LEASE,
+                    sa.or_(
+                        IdempotencyRecord.lease_until <= now,
+                        sa.and_(
+                            IdempotencyRecord.lease_until.is_(None),
+                            IdempotencyRecord.created_at < now - UNLEASED_CLAIM,
+                        ),
+                    ),
                 )
-                .values(created_at=now)
+                .values(created_at=now, lease_until=now + IN_FLIGHT_LEASE)
                 .returning(IdempotencyRecord.key)
             )
             claimed = taken.first() is not None
@@ -198,6 +210,23 @@ async def begin_idempotent(
     if record.state == "in_flight":
         return StoredAnswer("in_flight")
     return StoredAnswer("done", record.status_code, record.content_type, record.body)
+
+
+async def renew_idempotent(
+    services: Services, *, key_id: uuid.UUID, key: str, claimed_at: datetime
+) -> bool:
+    """The request holding the key still runs: a fresh lease. False if the claim is no longer
+    its own (a retry took the key over after a lease lapsed, or the record is gone)."""
+    async with services.uow() as uow:
+        renewed = await uow.session.execute(
+            sa.update(IdempotencyRecord)
+            .where(*_record(key_id, key, claimed_at), IdempotencyRecord.state == "in_flight")
+            .values(lease_until=services.clock() + IN_FLIGHT_LEASE)
+            .returning(IdempotencyRecord.key)
+        )
+        mine = renewed.first() is not None
+        await uow.commit()
+        return mine
 
 
 def _record(key_id: uuid.UUID, key: str, claimed_at: datetime | None = None) -> list[Any]:
@@ -223,7 +252,13 @@ async def finish_idempotent(
         await uow.session.execute(
             sa.update(IdempotencyRecord)
             .where(*_record(key_id, key, claimed_at), IdempotencyRecord.state == "in_flight")
-            .values(state="done", status_code=status_code, content_type=content_type, body=body)
+            .values(
+                state="done",
+                status_code=status_code,
+                content_type=content_type,
+                body=body,
+                lease_until=None,
+            )
         )
         await uow.commit()
 

@@ -1,43 +1,39 @@
 """Lists, a page at a time, always within the caller's organisation.
 
-Keyset pagination: a page ends with an opaque cursor naming its last row (creation time and id,
-or a seat's index); the next page starts after it. Unlike offsets, pages stay correct while rows
-are added, and every page costs the same.
+Each list reads one page through its query (``adapters/database/repositories/listing.py``) and
+hands out a cursor bound to the list and its filters (``workflows/paging.py``): a page of
+holds or orders shows each one's seats, exactly as reading that hold or order alone does.
 """
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
-
-import sqlalchemy as sa
+from typing import Any, TypeVar
 
 from voelgoedevents.adapters.database.repositories import audit
+from voelgoedevents.adapters.database.repositories import listing as queries
 from voelgoedevents.adapters.database.repositories.lookup import get_owned
-from voelgoedevents.adapters.database.tables import (
-    ApiKey,
-    Block,
-    Event,
-    Layout,
-    Order,
-    Organization,
-    Seat,
-    SeatHold,
-    Section,
-    TicketType,
-    Venue,
-)
-from voelgoedevents.domain.errors import InvalidInput
-from voelgoedevents.domain.ticketing.states import HoldStatus
+from voelgoedevents.adapters.database.tables import Event, Layout
 from voelgoedevents.workflows.access import ApiKeyView
+from voelgoedevents.workflows.paging import (
+    MAX_CHANGE_ID,
+    MAX_LIMIT,
+    MAX_SEAT_INDEX,
+    MAX_SEAT_LIMIT,
+    ListScope,
+    Page,
+    RowPosition,
+    check_limit,
+    decode_cursor,
+    encode_cursor,
+    index_position,
+    row_position,
+)
 from voelgoedevents.workflows.services import Services
 from voelgoedevents.workflows.ticketing.inventory_view import ChangeView
-from voelgoedevents.workflows.ticketing.views import HoldView, OrderView
+from voelgoedevents.workflows.ticketing.views import HoldView, OrderView, seat_labels
 from voelgoedevents.workflows.views import (
     EventView,
     LayoutView,
@@ -46,112 +42,74 @@ from voelgoedevents.workflows.views import (
     VenueView,
 )
 
+__all__ = ["MAX_LIMIT", "MAX_SEAT_LIMIT", "BlockView", "Page", "SeatView", "SectionView"]
+
+R = TypeVar("R")
 T = TypeVar("T")
-MAX_LIMIT = 200
-MAX_SEAT_LIMIT = 5_000
-MAX_SEAT_INDEX = 2**31  # seat indexes are INTEGER columns
-MAX_CHANGE_ID = 2**63  # audit row ids are BIGINT
+# One page's rows, read in the list's transaction: (session, after, how many) -> rows.
+Fetch = Callable[[Any, RowPosition | None, int], Awaitable[list[R]]]
 
 
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    items: list[T]
-    next_cursor: str | None
+def _after(services: Services, scope: ListScope, cursor: str | None) -> dict[str, Any] | None:
+    if cursor is None:
+        return None
+    return decode_cursor(services.settings.api.secret, scope, cursor)
 
 
-def _encode(value: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+def _cursor(services: Services, scope: ListScope, position: dict[str, Any]) -> str:
+    return encode_cursor(services.settings.api.secret, scope, position)
 
 
-def _decode(cursor: str) -> dict[str, Any]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        value = json.loads(base64.urlsafe_b64decode(padded))
-        if not isinstance(value, dict):
-            raise ValueError
-        return value
-    except (ValueError, TypeError, UnicodeDecodeError):
-        raise InvalidInput("cursor is not one this API gave out", field="cursor") from None
-
-
-async def _page(
+async def _by_creation(
     services: Services,
-    table: Any,
-    conditions: Sequence[Any],
-    view: Callable[[Any], T],
-    *,
+    scope: ListScope,
     cursor: str | None,
     limit: int,
-) -> Page[T]:
-    """Rows ordered by (created_at, id), after the cursor."""
-    statement = sa.select(table).where(*conditions)
-    if cursor is not None:
-        statement = statement.where(sa.tuple_(table.created_at, table.id) > _row_position(cursor))
-    statement = statement.order_by(table.created_at, table.id).limit(limit + 1)
+    fetch: Fetch[R],
+    position: Callable[[R], RowPosition],
+) -> tuple[list[R], str | None]:
+    """A page of a list ordered by (created_at, id), and the cursor of the next one."""
+    check_limit(limit)
+    named = _after(services, scope, cursor)
+    after = None if named is None else row_position(named)
     async with services.uow() as uow:
-        rows = list(await uow.session.scalars(statement))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = (
-        _encode({"t": rows[-1].created_at.isoformat(), "i": str(rows[-1].id)}) if more else None
-    )
-    return Page([view(row) for row in rows], next_cursor)
+        rows = await fetch(uow.session, after, limit + 1)
+    if len(rows) <= limit:
+        return rows, None
+    at, row_id = position(rows[limit - 1])
+    return rows[:limit], _cursor(services, scope, {"t": at.isoformat(), "i": str(row_id)})
 
 
-def _row_position(cursor: str) -> tuple[datetime, uuid.UUID]:
-    """The (created_at, id) a cursor names. Cursors come back from clients, so anything the
-    database could not compare (a time without a zone or outside UTC's range, an id that is not
-    one) is refused here as bad input."""
-    position = _decode(cursor)
-    at, row_id = position.get("t"), position.get("i")
-    try:
-        if not isinstance(at, str) or not isinstance(row_id, str):
-            raise ValueError
-        moment = datetime.fromisoformat(at)
-        if moment.tzinfo is None:
-            raise ValueError
-        return moment.astimezone(UTC), uuid.UUID(row_id)
-    except (ValueError, OverflowError):
-        raise InvalidInput("cursor is not one this API gave out", field="cursor") from None
-
-
-def _position(cursor: str | None, key: str, end: int) -> int:
-    """The position a cursor of a list ordered by one integer names; -1 (before the first)
-    without a cursor. A cursor of another kind of list, or out of the column's range, is
-    refused as bad input."""
-    if cursor is None:
-        return -1
-    position = _decode(cursor).get(key)
-    if type(position) is not int or not 0 <= position < end:
-        raise InvalidInput("cursor is not one this API gave out", field="cursor")
-    return position
-
-
-def _limit(limit: int, most: int = MAX_LIMIT) -> int:
-    if not 1 <= limit <= most:
-        raise InvalidInput(f"limit must be between 1 and {most}", field="limit")
-    return limit
+def _created(row: Any) -> RowPosition:
+    return row.created_at, row.id
 
 
 async def list_organizations(
     services: Services, *, cursor: str | None = None, limit: int = 50
 ) -> Page[OrganizationView]:
-    return await _page(
-        services, Organization, [], OrganizationView.of, cursor=cursor, limit=_limit(limit)
+    rows, more = await _by_creation(
+        services,
+        ListScope("organizations"),
+        cursor,
+        limit,
+        lambda session, after, n: queries.organizations(session, after=after, limit=n),
+        _created,
     )
+    return Page([OrganizationView.of(row) for row in rows], more)
 
 
 async def list_venues(
     services: Services, *, organization_id: uuid.UUID, cursor: str | None = None, limit: int = 50
 ) -> Page[VenueView]:
-    return await _page(
+    rows, more = await _by_creation(
         services,
-        Venue,
-        [Venue.organization_id == organization_id],
-        VenueView.of,
-        cursor=cursor,
-        limit=_limit(limit),
+        ListScope("venues", (organization_id,)),
+        cursor,
+        limit,
+        lambda session, after, n: queries.venues(session, organization_id, after=after, limit=n),
+        _created,
     )
+    return Page([VenueView.of(row) for row in rows], more)
 
 
 async def list_layouts(
@@ -162,25 +120,31 @@ async def list_layouts(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[LayoutView]:
-    conditions = [Layout.organization_id == organization_id]
-    if venue_id is not None:
-        conditions.append(Layout.venue_id == venue_id)
-    return await _page(
-        services, Layout, conditions, LayoutView.of, cursor=cursor, limit=_limit(limit)
+    rows, more = await _by_creation(
+        services,
+        ListScope("layouts", (organization_id, venue_id)),
+        cursor,
+        limit,
+        lambda session, after, n: queries.layouts(
+            session, organization_id, venue_id, after=after, limit=n
+        ),
+        _created,
     )
+    return Page([LayoutView.of(row) for row in rows], more)
 
 
 async def list_events(
     services: Services, *, organization_id: uuid.UUID, cursor: str | None = None, limit: int = 50
 ) -> Page[EventView]:
-    return await _page(
+    rows, more = await _by_creation(
         services,
-        Event,
-        [Event.organization_id == organization_id],
-        EventView.of,
-        cursor=cursor,
-        limit=_limit(limit),
+        ListScope("events", (organization_id,)),
+        cursor,
+        limit,
+        lambda session, after, n: queries.events(session, organization_id, after=after, limit=n),
+        _created,
     )
+    return Page([EventView.of(row) for row in rows], more)
 
 
 async def list_ticket_types(
@@ -192,14 +156,17 @@ async def list_ticket_types(
     limit: int = 50,
 ) -> Page[TicketTypeView]:
     await _owned_event(services, organization_id, event_id)
-    return await _page(
+    rows, more = await _by_creation(
         services,
-        TicketType,
-        [TicketType.organization_id == organization_id, TicketType.event_id == event_id],
-        TicketTypeView.of,
-        cursor=cursor,
-        limit=_limit(limit),
+        ListScope("ticket_types", (organization_id, event_id)),
+        cursor,
+        limit,
+        lambda session, after, n: queries.ticket_types(
+            session, organization_id, event_id, after=after, limit=n
+        ),
+        _created,
     )
+    return Page([TicketTypeView.of(row) for row in rows], more)
 
 
 async def list_holds(
@@ -211,19 +178,29 @@ async def list_holds(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[HoldView]:
-    """Holds without their seats (ask for one hold to see them)."""
-    await _owned_event(services, organization_id, event_id)
-    conditions = [SeatHold.organization_id == organization_id, SeatHold.event_id == event_id]
-    if active_only:
-        conditions.append(SeatHold.status == HoldStatus.ACTIVE)
-    now = services.clock()
-    return await _page(
+    """Each hold with its seats, as reading it alone shows them: the page's seats come in one
+    query, whatever the number of holds."""
+    context = await services.seat_maps.event(organization_id, event_id)  # NotFound first
+
+    async def fetch(session: Any, after: RowPosition | None, n: int) -> list[Any]:
+        rows = await queries.holds(
+            session, organization_id, event_id, active_only=active_only, after=after, limit=n
+        )
+        seats = await queries.seats_of_holds(session, event_id, [row.id for row in rows[:limit]])
+        return [(row, seats.get(row.id, [])) for row in rows]
+
+    pairs, more = await _by_creation(
         services,
-        SeatHold,
-        conditions,
-        lambda row: HoldView.of(row, [], now),
-        cursor=cursor,
-        limit=_limit(limit),
+        ListScope("holds", (organization_id, event_id, active_only)),
+        cursor,
+        limit,
+        fetch,
+        lambda pair: _created(pair[0]),
+    )
+    now = services.clock()
+    return Page(
+        [HoldView.of(hold, seat_labels(context.seat_map, seats), now) for hold, seats in pairs],
+        more,
     )
 
 
@@ -235,14 +212,25 @@ async def list_orders(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[OrderView]:
-    await _owned_event(services, organization_id, event_id)
-    return await _page(
+    """Each order with its seats, as reading it alone shows them (one query for the page)."""
+    context = await services.seat_maps.event(organization_id, event_id)
+
+    async def fetch(session: Any, after: RowPosition | None, n: int) -> list[Any]:
+        rows = await queries.orders(session, organization_id, event_id, after=after, limit=n)
+        seats = await queries.seats_of_orders(session, event_id, [row.id for row in rows[:limit]])
+        return [(row, seats.get(row.id, [])) for row in rows]
+
+    pairs, more = await _by_creation(
         services,
-        Order,
-        [Order.organization_id == organization_id, Order.event_id == event_id],
-        lambda row: OrderView.of(row, []),
-        cursor=cursor,
-        limit=_limit(limit),
+        ListScope("orders", (organization_id, event_id)),
+        cursor,
+        limit,
+        fetch,
+        lambda pair: _created(pair[0]),
+    )
+    return Page(
+        [OrderView.of(order, seat_labels(context.seat_map, seats)) for order, seats in pairs],
+        more,
     )
 
 
@@ -250,14 +238,15 @@ async def list_api_keys(
     services: Services, *, organization_id: uuid.UUID, cursor: str | None = None, limit: int = 50
 ) -> Page[ApiKeyView]:
     """An organisation's keys, revoked ones too (never their tokens)."""
-    return await _page(
+    rows, more = await _by_creation(
         services,
-        ApiKey,
-        [ApiKey.organization_id == organization_id],
-        ApiKeyView.of,
-        cursor=cursor,
-        limit=_limit(limit),
+        ListScope("api_keys", (organization_id,)),
+        cursor,
+        limit,
+        lambda session, after, n: queries.api_keys(session, organization_id, after=after, limit=n),
+        _created,
     )
+    return Page([ApiKeyView.of(row) for row in rows], more)
 
 
 async def change_history(
@@ -273,8 +262,10 @@ async def change_history(
     """The audit trail of a seat or of a hold's seats, oldest first: pages follow the audit
     row's id, which grows in commit order for any one seat or hold (both are row-locked while
     they change), so a page never skips a change written after it was read."""
-    after = _position(cursor, "c", MAX_CHANGE_ID)
-    _limit(limit)
+    check_limit(limit)
+    scope = ListScope("history", (organization_id, event_id, seat_id, hold_id))
+    named = _after(services, scope, cursor)
+    after = -1 if named is None else index_position(named, "c", MAX_CHANGE_ID)
     async with services.uow() as uow:
         rows = await audit.history(
             uow.session,
@@ -287,7 +278,10 @@ async def change_history(
         )
     more = len(rows) > limit
     rows = rows[:limit]
-    return Page([ChangeView.of(row) for row in rows], _encode({"c": rows[-1].id}) if more else None)
+    return Page(
+        [ChangeView.of(row) for row in rows],
+        _cursor(services, scope, {"c": rows[-1].id}) if more else None,
+    )
 
 
 async def _owned_event(services: Services, organization_id: uuid.UUID, event_id: uuid.UUID) -> None:
@@ -340,36 +334,16 @@ async def layout_sections(
     limit: int = 50,
 ) -> Page[SectionView]:
     """In the layout document's order, each with its blocks."""
-    after = _position(cursor, "p", MAX_SEAT_INDEX)
-    _limit(limit)
+    check_limit(limit)
+    scope = ListScope("sections", (organization_id, layout_id))
     async with services.uow() as uow:
-        session = uow.session
-        await get_owned(session, Layout, organization_id, layout_id, what="layout")
-        sections = list(
-            await session.scalars(
-                sa.select(Section)
-                .where(Section.layout_id == layout_id, Section.position > after)
-                .order_by(Section.position)
-                .limit(limit + 1)
-            )
-        )
-        more = len(sections) > limit
-        sections = sections[:limit]
-        blocks = list(
-            await session.scalars(
-                sa.select(Block)
-                .where(
-                    Block.layout_id == layout_id,
-                    Block.section_id.in_([section.id for section in sections]),
-                )
-                .order_by(Block.position)
-            )
-        )
-    by_section: dict[uuid.UUID, list[BlockView]] = {section.id: [] for section in sections}
-    for block in blocks:
-        by_section[block.section_id].append(
-            BlockView(block.id, block.name, block.capacity, dict(block.metadata_))
-        )
+        # Another organisation's layout is not found, whatever cursor came with it.
+        await get_owned(uow.session, Layout, organization_id, layout_id, what="layout")
+        named = _after(services, scope, cursor)
+        after = -1 if named is None else index_position(named, "p", MAX_SEAT_INDEX)
+        found = await queries.sections(uow.session, layout_id, after=after, limit=limit + 1)
+    more = len(found) > limit
+    found = found[:limit]
     return Page(
         [
             SectionView(
@@ -379,11 +353,11 @@ async def layout_sections(
                 s.capacity,
                 s.price_tier,
                 dict(s.metadata_),
-                by_section[s.id],
+                [BlockView(b.id, b.name, b.capacity, dict(b.metadata_)) for b in blocks],
             )
-            for s in sections
+            for s, blocks in found
         ],
-        _encode({"p": sections[-1].position}) if more else None,
+        _cursor(services, scope, {"p": found[-1][0].position}) if more else None,
     )
 
 
@@ -396,23 +370,13 @@ async def layout_seats(
     limit: int = 1_000,
 ) -> Page[SeatView]:
     """In seat-index order (the order of the event maps' bits)."""
-    _limit(limit, MAX_SEAT_LIMIT)
-    after = -1
-    if cursor is not None:
-        position = _decode(cursor).get("s")
-        if not isinstance(position, int) or not 0 <= position < MAX_SEAT_INDEX:
-            raise InvalidInput("cursor is not one this API gave out", field="cursor")
-        after = position
+    check_limit(limit, MAX_SEAT_LIMIT)
+    scope = ListScope("seats", (organization_id, layout_id))
     async with services.uow() as uow:
         await get_owned(uow.session, Layout, organization_id, layout_id, what="layout")
-        rows = list(
-            await uow.session.scalars(
-                sa.select(Seat)
-                .where(Seat.layout_id == layout_id, Seat.seat_index > after)
-                .order_by(Seat.seat_index)
-                .limit(limit + 1)
-            )
-        )
+        named = _after(services, scope, cursor)
+        after = -1 if named is None else index_position(named, "s", MAX_SEAT_INDEX)
+        rows = await queries.seats(uow.session, layout_id, after=after, limit=limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(
@@ -431,5 +395,5 @@ async def layout_seats(
             )
             for r in rows
         ],
-        _encode({"s": rows[-1].seat_index}) if more else None,
+        _cursor(services, scope, {"s": rows[-1].seat_index}) if more else None,
     )

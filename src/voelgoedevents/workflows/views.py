@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from voelgoedevents.adapters.database.tables import Event, Layout, Organization, TicketType, Venue
+from voelgoedevents.domain.events.event import current_status
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ class EventView:
             row.layout_id,
             row.name,
             row.description,
-            row.status.value,
+            current_status(row.status, row.rescheduled_at).value,
             row.start_at,
             row.end_at,
             row.sale_start_at,

@@ -2,6 +2,11 @@
 
 On sale = (``published`` or ``live``, or ``postponed`` with ``rescheduled_at`` set) and ``now`` is
 inside the sale window. Time is always an argument, never read here.
+
+A postponed event that gets its new date goes back to ``published`` (``rescheduled_at`` says when
+it was rescheduled): its status says what it is, an event that sells. Events rescheduled before
+that stayed ``postponed`` with ``rescheduled_at`` set; they are stored so still, sell as before,
+and report and move as the ``published`` events they are (``current_status``).
 """
 
 from __future__ import annotations
@@ -48,6 +53,26 @@ _TRANSITIONS: dict[EventStatus, frozenset[EventStatus]] = {
 }
 
 SELLING_STATUSES = frozenset({EventStatus.PUBLISHED, EventStatus.LIVE})
+
+
+def current_status(stored: EventStatus, rescheduled_at: datetime | None) -> EventStatus:
+    """What an event is: a stored ``postponed`` with a new date (rescheduled before reschedules
+    republished) is ``published``."""
+    if stored is EventStatus.POSTPONED and rescheduled_at is not None:
+        return EventStatus.PUBLISHED
+    return stored
+
+
+def rescheduled(current: EventStatus) -> EventStatus:
+    """The status a reschedule gives: only a postponed event (without a new date yet) gets one,
+    and it is published again."""
+    if current is not EventStatus.POSTPONED:
+        raise InvalidTransition(
+            f"only a postponed event can be rescheduled (this one is {current.value})",
+            current=current.value,
+            target="rescheduled",
+        )
+    return EventStatus.PUBLISHED
 
 
 def transition_event(current: EventStatus, target: EventStatus) -> EventStatus:

@@ -38,7 +38,7 @@ class TicketTypeSpec(BaseModel):
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), PLAIN
     ]
     price: Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
-    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "ZAR"
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), PLAIN] = "ZAR"
     kind: TicketKind
     price_tier: Annotated[str, StringConstraints(min_length=1, max_length=50), PLAIN] | None = None
     total_quantity: Count = 0

@@ -55,13 +55,22 @@ def extended_until(hold: HoldSnapshot, now: datetime, policy: SeatingPolicy) -> 
 
 
 def ensure_live(hold: HoldSnapshot, now: datetime) -> None:
-    """Sell and extend need a hold that is active and not past its time."""
+    """Sell and extend need a hold that is active and not past its time.
+
+    A hold that expired is ``HoldExpired`` whether or not the sweeper has marked it yet (or the
+    event's cancellation expired it early): one situation, one answer, before and after the
+    sweep. A hold released, sold or cancelled is ``HoldNotActive``."""
+    if hold.status is HoldStatus.EXPIRED:
+        raise HoldExpired(
+            "the hold expired", held_until=hold.held_until.isoformat(), status=hold.status.value
+        )
     if hold.status is not HoldStatus.ACTIVE:
         raise HoldNotActive(f"the hold is {hold.status.value}", status=hold.status.value)
     if hold.held_until <= now:
         raise HoldExpired(
             f"the hold expired at {hold.held_until.isoformat()}",
             held_until=hold.held_until.isoformat(),
+            status=HoldStatus.EXPIRED.value,
         )
 
 

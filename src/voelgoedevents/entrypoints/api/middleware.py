@@ -20,12 +20,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from voelgoedevents.adapters.metrics import HTTP_REQUESTS
 from voelgoedevents.domain.errors import DomainError
+from voelgoedevents.entrypoints.api.idempotency import Answer, HeldKey
 from voelgoedevents.entrypoints.api.problems import domain_problem, problem
-from voelgoedevents.workflows.access import (
-    abandon_idempotent,
-    begin_idempotent,
-    finish_idempotent,
-)
+from voelgoedevents.workflows.access import begin_idempotent
 
 access_log = logging.getLogger("voelgoedevents.access")
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -117,7 +114,9 @@ class Idempotency:
     """Writes with an ``Idempotency-Key`` (per API key): a retry gets the stored answer, a
     duplicate still in flight a 409 with Retry-After, a different request under the same key a
     422. Failures on our side (5xx) are not stored, so a retry runs afresh; nor is an answer
-    marked ``Cache-Control: no-store`` (a new key's token is shown once and never stored)."""
+    marked ``Cache-Control: no-store`` (a new key's token is shown once and never stored).
+    While the first request runs it renews its claim (``idempotency.HeldKey``): a retry after a
+    dead attempt is answered within seconds, and an answered request never keeps its key."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -195,7 +194,8 @@ class Idempotency:
         body: bytes,
         more: Receive,
     ) -> None:
-        key_id, key, claimed_at = claim
+        held = HeldKey(state.services, *claim)
+        held.keep()
         delivered = False
 
         async def replay_body() -> Message:
@@ -217,25 +217,20 @@ class Idempotency:
                 secret = "no-store" in answer.get("cache-control", "").lower()
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    # Settled before the answer's last bytes leave: whoever has the answer
+                    # (and retries at once) never finds the key still in flight.
+                    kept = 200 <= status < 500 and status not in (401, 403, 429) and not secret
+                    stored = Answer(status, content_type, b"".join(chunks)) if kept else None
+                    await held.settle(stored)
             await send(message)
 
         try:
             await self.app(scope, replay_body, capture)
-        except BaseException:
-            await abandon_idempotent(state.services, key_id=key_id, key=key, claimed_at=claimed_at)
-            raise
-        if 200 <= status < 500 and status not in (401, 403, 429) and not secret:
-            await finish_idempotent(
-                state.services,
-                key_id=key_id,
-                key=key,
-                claimed_at=claimed_at,
-                status_code=status,
-                content_type=content_type,
-                body=b"".join(chunks),
-            )
-        else:
-            await abandon_idempotent(state.services, key_id=key_id, key=key, claimed_at=claimed_at)
+        finally:
+            # No complete answer (the app raised, or the request was cancelled): a retry may
+            # run afresh.
+            await held.settle(None)
 
 
 def request_digest(method: str, path: str, query: bytes, body: bytes) -> str:

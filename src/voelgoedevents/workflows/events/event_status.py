@@ -5,8 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from voelgoedevents.domain.errors import InvalidTransition
-from voelgoedevents.domain.events.event import EventSchedule, EventStatus, transition_event
+from voelgoedevents.domain.events.event import (
+    EventSchedule,
+    EventStatus,
+    current_status,
+    rescheduled,
+    transition_event,
+)
 from voelgoedevents.workflows.services import Services
 from voelgoedevents.workflows.views import EventView
 
@@ -28,7 +33,7 @@ async def change_event_status(
     now = services.clock()
     async with services.uow() as uow:
         event = await uow.ledger.lock_event_for_status_change(organization_id, event_id)
-        event.status = transition_event(event.status, target)
+        event.status = transition_event(current_status(event.status, event.rescheduled_at), target)
         if target is EventStatus.POSTPONED:
             event.rescheduled_at = None  # no new date yet: no new holds, no checkout
         if target is EventStatus.CANCELLED:
@@ -50,15 +55,12 @@ async def reschedule_event(
     sale_start_at: datetime | None = None,
     sale_end_at: datetime | None = None,
 ) -> EventView:
-    """Give a postponed event its new date; it goes back on sale (still ``postponed``)."""
+    """Give a postponed event its new date: it is ``published`` again, and back on sale."""
     schedule = EventSchedule(start_at, end_at, sale_start_at, sale_end_at)
     now = services.clock()
     async with services.uow() as uow:
         event = await uow.events.lock(organization_id, event_id)
-        if event.status is not EventStatus.POSTPONED:
-            raise InvalidTransition(
-                f"only a postponed event can be rescheduled (this one is {event.status.value})"
-            )
+        event.status = rescheduled(current_status(event.status, event.rescheduled_at))
         event.start_at, event.end_at = schedule.start_at, schedule.end_at
         event.sale_start_at, event.sale_end_at = schedule.sale_start_at, schedule.sale_end_at
         event.rescheduled_at = now

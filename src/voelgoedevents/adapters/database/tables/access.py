@@ -35,7 +35,11 @@ class ApiKey(Identified, Base):
 
 
 class IdempotencyRecord(Base):
-    """One write sent with an ``Idempotency-Key``: in flight, or done with its stored answer."""
+    """One write sent with an ``Idempotency-Key``: in flight, or done with its stored answer.
+
+    ``created_at`` is when the current attempt claimed the key (its fence: only that attempt may
+    finish or give up the record); ``lease_until``, while in flight, is when the claim lapses
+    unless the attempt, still running, renews it. A retry takes over a lapsed claim."""
 
     __tablename__ = "idempotency_records"
     __table_args__ = (
@@ -53,3 +57,4 @@ class IdempotencyRecord(Base):
     content_type: Mapped[str | None] = mapped_column(sa.String(100))
     body: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lease_until: Mapped[datetime | None]

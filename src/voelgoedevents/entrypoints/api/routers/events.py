@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 
 from voelgoedevents.bootstrap import Services
 from voelgoedevents.domain.access import stream_token
@@ -12,6 +12,7 @@ from voelgoedevents.domain.errors import NotFound
 from voelgoedevents.domain.events.event import EventSpec, EventStatus
 from voelgoedevents.domain.events.ticket_type import TicketTypeSpec
 from voelgoedevents.entrypoints.api.auth import Admin, Member, Reader, ServicesDep
+from voelgoedevents.entrypoints.api.params import ActiveOnly, Cursor, Limit
 from voelgoedevents.entrypoints.api.schemas import (
     ChangeOut,
     EventOut,
@@ -52,8 +53,8 @@ async def create(body: EventSpec, member: Admin, services: ServicesDep) -> Event
 async def list_events(
     member: Reader,
     services: ServicesDep,
-    cursor: str | None = None,
-    limit: int = Query(50, ge=1, le=200),
+    cursor: Cursor = None,
+    limit: Limit = 50,
 ) -> ListPage[EventView]:
     return await listing.list_events(
         services, organization_id=member.organization_id, cursor=cursor, limit=limit
@@ -140,8 +141,8 @@ async def ticket_types(
     event_id: uuid.UUID,
     member: Reader,
     services: ServicesDep,
-    cursor: str | None = None,
-    limit: int = Query(50, ge=1, le=200),
+    cursor: Cursor = None,
+    limit: Limit = 50,
 ) -> ListPage[TicketTypeView]:
     return await listing.list_ticket_types(
         services,
@@ -187,8 +188,8 @@ async def seat_history(
     seat_id: uuid.UUID,
     member: Reader,
     services: ServicesDep,
-    cursor: str | None = None,
-    limit: int = Query(50, ge=1, le=200),
+    cursor: Cursor = None,
+    limit: Limit = 50,
 ) -> ListPage[ChangeView]:
     """Every change of the seat in this event, oldest first. A seat that is not in the event's
     layout is not found, like any unknown id (an empty history would say it exists)."""
@@ -210,9 +211,9 @@ async def event_holds(
     event_id: uuid.UUID,
     member: Reader,
     services: ServicesDep,
-    active: bool = True,
-    cursor: str | None = None,
-    limit: int = Query(50, ge=1, le=200),
+    active: ActiveOnly = True,
+    cursor: Cursor = None,
+    limit: Limit = 50,
 ) -> ListPage[HoldView]:
     return await listing.list_holds(
         services,
@@ -229,8 +230,8 @@ async def event_orders(
     event_id: uuid.UUID,
     member: Reader,
     services: ServicesDep,
-    cursor: str | None = None,
-    limit: int = Query(50, ge=1, le=200),
+    cursor: Cursor = None,
+    limit: Limit = 50,
 ) -> ListPage[OrderView]:
     return await listing.list_orders(
         services,

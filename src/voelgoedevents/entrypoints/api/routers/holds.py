@@ -6,10 +6,11 @@ import hashlib
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Header, Query
+from fastapi import APIRouter, Body, Header
 
 from voelgoedevents.domain.ticketing.reservation import ReserveRequest
 from voelgoedevents.entrypoints.api.auth import Admin, Reader, Seller, ServicesDep
+from voelgoedevents.entrypoints.api.params import Cursor, Limit
 from voelgoedevents.entrypoints.api.schemas import (
     ChangeOut,
     HoldCreate,
@@ -119,8 +120,8 @@ async def hold_history(
     hold_id: uuid.UUID,
     member: Reader,
     services: ServicesDep,
-    cursor: str | None = None,
-    limit: int = Query(50, ge=1, le=200),
+    cursor: Cursor = None,
+    limit: Limit = 50,
 ) -> ListPage[ChangeView]:
     """Every change of the hold's seats and places, oldest first."""
     await inventory_view.get_hold(services, organization_id=member.organization_id, hold_id=hold_id)

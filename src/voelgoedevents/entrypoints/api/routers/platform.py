@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 
 from voelgoedevents.domain.access import ApiKeySpec
 from voelgoedevents.domain.errors import NotFound
 from voelgoedevents.domain.tenancy import OrganizationSpec
 from voelgoedevents.entrypoints.api.auth import AnyCaller, Platform, ServicesDep
+from voelgoedevents.entrypoints.api.params import Cursor, Limit
 from voelgoedevents.entrypoints.api.schemas import ApiKeyOut, NewApiKeyOut, OrganizationOut, Page
 from voelgoedevents.workflows import access, listing, tenancy
 from voelgoedevents.workflows.access import ApiKeyView
@@ -30,8 +31,8 @@ async def create_organization(
 async def list_organizations(
     caller: Platform,
     services: ServicesDep,
-    cursor: str | None = None,
-    limit: int = Query(50, ge=1, le=200),
+    cursor: Cursor = None,
+    limit: Limit = 50,
 ) -> ListPage[OrganizationView]:
     return await listing.list_organizations(services, cursor=cursor, limit=limit)
 
@@ -66,8 +67,8 @@ async def list_keys(
     organization_id: uuid.UUID,
     caller: Platform,
     services: ServicesDep,
-    cursor: str | None = None,
-    limit: int = Query(50, ge=1, le=200),
+    cursor: Cursor = None,
+    limit: Limit = 50,
 ) -> ListPage[ApiKeyView]:
     """Oldest first, revoked keys too (never their tokens)."""
     await tenancy.get_organization(services, organization_id)

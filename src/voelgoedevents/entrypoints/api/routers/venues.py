@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from voelgoedevents.domain.seating.layout import LayoutStatus
 from voelgoedevents.domain.venue import VenueSpec
 from voelgoedevents.entrypoints.api.auth import Admin, Reader, ServicesDep
+from voelgoedevents.entrypoints.api.params import Cursor, Limit, SeatLimit, VenueFilter
 from voelgoedevents.entrypoints.api.schemas import LayoutOut, Page, SeatOut, SectionOut, VenueOut
 from voelgoedevents.workflows import listing, tenancy
 from voelgoedevents.workflows.listing import Page as ListPage
@@ -36,8 +37,8 @@ async def create_venue(body: VenueSpec, member: Admin, services: ServicesDep) ->
 async def list_venues(
     member: Reader,
     services: ServicesDep,
-    cursor: str | None = None,
-    limit: int = Query(50, ge=1, le=200),
+    cursor: Cursor = None,
+    limit: Limit = 50,
 ) -> ListPage[VenueView]:
     return await listing.list_venues(
         services, organization_id=member.organization_id, cursor=cursor, limit=limit
@@ -73,9 +74,9 @@ async def import_layout(
 async def list_layouts(
     member: Reader,
     services: ServicesDep,
-    venue_id: uuid.UUID | None = None,
-    cursor: str | None = None,
-    limit: int = Query(50, ge=1, le=200),
+    venue_id: VenueFilter = None,
+    cursor: Cursor = None,
+    limit: Limit = 50,
 ) -> ListPage[LayoutView]:
     return await listing.list_layouts(
         services,
@@ -152,8 +153,8 @@ async def layout_sections(
     layout_id: uuid.UUID,
     member: Reader,
     services: ServicesDep,
-    cursor: str | None = None,
-    limit: int = Query(50, ge=1, le=200),
+    cursor: Cursor = None,
+    limit: Limit = 50,
 ) -> ListPage[SectionView]:
     """In the layout document's order, each with its blocks."""
     return await listing.layout_sections(
@@ -170,8 +171,8 @@ async def layout_seats(
     layout_id: uuid.UUID,
     member: Reader,
     services: ServicesDep,
-    cursor: str | None = None,
-    limit: int = Query(1_000, ge=1, le=5_000),
+    cursor: Cursor = None,
+    limit: SeatLimit = 1_000,
 ) -> ListPage[SeatView]:
     return await listing.layout_seats(
         services,
